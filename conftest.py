@@ -11,6 +11,8 @@ from lotus.accounts.tests.factories import (
 )
 from lotus.geo.tests.factories import CommuneFactory, ProvinceFactory
 
+pytest_plugins = ["lotus.browser_testing"]
+
 
 @pytest.fixture
 def province_a(db):
