@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lotus.accounts.selectors import Scope
 from lotus.geo.models import Commune, Province
+from lotus.geo.selectors import place_address
 from lotus.registry import validators
 from lotus.registry.ethnicities import ETHNIC_GROUPS
 from lotus.registry.models import Consent, DifficultyLevel, Person, Sex
@@ -134,8 +135,6 @@ class PersonForm(forms.Form):
         if not address:
             self.add_error("commune", _("Choose the commune, or write the address."))
             return
-        from lotus.geo.selectors import place_address  # lands with the geography loader
-
         placement = place_address(address, province_hint=province.name if province else "")
         if placement.commune is not None and placement.commune in self.fields["commune"].queryset:
             data["commune"] = placement.commune

@@ -8,13 +8,13 @@ from lotus.accounts.selectors import scope_for
 from lotus.registry.forms import PersonForm
 
 
-def _form(user, commune, **overrides):
+def _form(user, place, **overrides):
     data = {
         "full_name": "Phạm Thị Hạnh",
         "birth_date": "03/04/1990",
         "sex": "F",
-        "province": commune.province.pk,
-        "commune": commune.pk,
+        "province": place.province.pk,
+        "commune": place.pk,
     } | overrides
     return PersonForm(data, scope=scope_for(user))
 
@@ -98,3 +98,44 @@ def test_person_form_refuses_a_commune_outside_scope(commune_officer, commune_a,
     form = _form(commune_officer, commune_a2)
     assert not form.is_valid()
     assert "commune" in form.errors
+
+
+@pytest.mark.django_db
+def test_person_form_places_an_old_address_in_todays_commune(central_manager):
+    from lotus.geo.models import CommuneSuccession
+    from lotus.geo.tests.factories import load_small_geography
+
+    load_small_geography()
+    succession = (
+        CommuneSuccession.objects.filter(legacy_commune__name="Xã Song Thuận")
+        .select_related("legacy_commune__district__province", "commune")
+        .get()
+    )
+    old = succession.legacy_commune
+    address = f"{old.name}, {old.district.name}, {old.district.province.name}"
+    form = _form(central_manager, succession.commune, commune="", address_text=address)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["commune"] == succession.commune
+
+
+@pytest.mark.django_db
+def test_person_form_asks_to_choose_when_the_old_commune_was_split(central_manager):
+    from django.db.models import Count
+
+    from lotus.geo.models import LegacyCommune
+    from lotus.geo.tests.factories import load_small_geography
+
+    load_small_geography()
+    split = (
+        LegacyCommune.objects.annotate(n=Count("successions"))
+        .filter(n__gt=1)
+        .select_related("district__province")
+        .order_by("code")
+        .first()
+    )
+    address = f"{split.name}, {split.district.name}, {split.district.province.name}"
+    successors = list(split.successors.all())
+    form = _form(central_manager, successors[0], commune="", address_text=address)
+    assert not form.is_valid()
+    assert {c.pk for c in form.candidates} == {c.pk for c in successors}
+    assert all(c.name in form.errors["commune"][0] for c in successors)
