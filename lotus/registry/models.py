@@ -182,6 +182,14 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    @property
+    def phone_national(self) -> str:
+        """The phone as officers write it: 0912 345 678."""
+        if self.phone.startswith("+84") and self.phone_verified:
+            digits = "0" + self.phone[3:]
+            return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+        return self.phone
+
 
 class Consent(models.Model):
     """A person's consent for one purpose; withdrawn consent stays on record."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability
+from lotus.accounts.services import commune_branch_for
 from lotus.core.text import fold, normalize_text
 from lotus.geo.models import Commune
 from lotus.registry.models import AccessLog, Consent, Household, Person, RestrictedFact
@@ -57,6 +58,12 @@ def fill_derived_fields(person: Person) -> Person:
     return person
 
 
+def _join_union_branch(person: Person) -> None:
+    """A member with no branch named belongs to her commune's union branch."""
+    if person.member_since and person.union_branch_id is None and person.commune_id:
+        person.union_branch = commune_branch_for(person.commune)
+
+
 def _check_in_scope(actor: User, *, province_id: int | None, commune_id: int | None) -> None:
     scope = require_capability(actor, Capability.EDIT)
     if not scope.covers(province_id=province_id, commune_id=commune_id):
@@ -78,6 +85,7 @@ def person_create(
         person.province = data["province"]
     fill_derived_fields(person)
     _check_in_scope(actor, province_id=person.province_id, commune_id=person.commune_id)
+    _join_union_branch(person)
     person._history_user = actor
     person.full_clean(exclude=["name_key"])
     person.save()
@@ -104,6 +112,7 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Perso
         person.address_warning = ""
     fill_derived_fields(person)
     _check_in_scope(actor, province_id=person.province_id, commune_id=person.commune_id)
+    _join_union_branch(person)
     person._history_user = actor
     person.full_clean(exclude=["name_key"])
     person.save()

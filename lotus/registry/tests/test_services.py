@@ -176,3 +176,11 @@ def test_household_create_makes_her_the_head(commune_officer, commune_a):
     household = services.household_create(actor=commune_officer, head=head)
     head.refresh_from_db()
     assert household.head == head and head.relationship_to_head == "head"
+
+
+@pytest.mark.django_db
+def test_person_create_makes_a_member_join_her_communes_branch(commune_officer, commune_a):
+    person = services.person_create(
+        actor=commune_officer, data=_data(commune_a, member_since=dt.date(2020, 3, 8))
+    )
+    assert person.union_branch.commune == commune_a
