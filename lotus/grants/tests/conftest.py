@@ -58,3 +58,50 @@ def sensitive_manager(monkeypatch):
     return UserFactory(
         username="sensitive_manager", role=Role.PROGRAMME_MANAGER, branch=CentralBranchFactory()
     )
+
+
+@pytest.fixture
+def finance_officer(db):
+    from lotus.accounts.roles import Role
+    from lotus.accounts.tests.factories import CentralBranchFactory, UserFactory
+
+    return UserFactory(username="finance", role=Role.FINANCE_OFFICER, branch=CentralBranchFactory())
+
+
+@pytest.fixture
+def second_finance_officer(db):
+    from lotus.accounts.roles import Role
+    from lotus.accounts.tests.factories import CentralBranchFactory, UserFactory
+
+    return UserFactory(
+        username="finance2", role=Role.FINANCE_OFFICER, branch=CentralBranchFactory()
+    )
+
+
+@pytest.fixture
+def targeted_cycle(cycle, central_manager, make_woman):
+    """A draft cycle with three selected women (one paid by bank) and a run on its inputs."""
+    from lotus.grants.services.cycles import cycle_criteria_save
+    from lotus.grants.services.targeting import targeting_run
+    from lotus.grants.tests.factories import PayoutAccountFactory
+
+    women = [make_woman(birth_date=dt.date(1960 + i, 1, 1)) for i in range(3)]
+    PayoutAccountFactory(person=women[0])
+    criteria = {"op": "all", "items": [{"fact": "sex", "cmp": "is", "value": "F"}]}
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=criteria, weights={})
+    targeting_run(actor=central_manager, cycle=cycle)
+    cycle.refresh_from_db()
+    cycle.women = women
+    return cycle
+
+
+@pytest.fixture
+def issued_cycle(targeted_cycle, central_manager, finance_officer):
+    from lotus.grants.services.cycles import cycle_approve, cycle_lock_targeting
+    from lotus.grants.services.payments import payment_list_issue
+
+    cycle_lock_targeting(actor=central_manager, cycle=targeted_cycle)
+    cycle_approve(actor=finance_officer, cycle=targeted_cycle)
+    payment_list_issue(actor=central_manager, cycle=targeted_cycle)
+    targeted_cycle.refresh_from_db()
+    return targeted_cycle
