@@ -1,45 +1,59 @@
-# Every target builds .venv itself from the machine's python3.
+# Every target builds .venv itself from the machine's python3 (3.11 or newer): a clean clone
+# needs nothing else. Debian's chromium and postgresql are installed on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.lotus-installed
 export DJANGO_SETTINGS_MODULE := lotus.settings
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test test-postgres bench lint format messages clean
+.PHONY: install compile-messages demo test test-postgres chromium bench lint format messages clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Lotus needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled whenever pyproject.toml changes; every dependency there is pinned.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The .mo files are committed too, so a machine without GNU gettext still has them.
+compile-messages: $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(BIN)/python manage.py compilemessages --ignore=$(VENV) --ignore=staticfiles -v 0; \
+	else \
+		echo "msgfmt (GNU gettext) not found: using the committed .mo files"; \
+	fi
 
-demo: $(STAMP)
+install: $(STAMP) compile-messages
+
+demo: install
 	$(BIN)/python manage.py run_demo
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+chromium:
+	scripts/ensure-chromium
+
+test: lint chromium
+	$(BIN)/pytest
+
+test-postgres: install chromium
+	scripts/with-postgres $(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
-	scripts/ensure-chromium
-	$(BIN)/pytest
-
-test-postgres: $(STAMP)
-	scripts/with-postgres $(BIN)/pytest
-
-bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
-
-messages: $(STAMP)
-	cd lotus && ../$(BIN)/django-admin makemessages -l vi -l en --ignore=tests
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+messages: install
+	scripts/make-messages
 
 clean:
-	rm -rf $(VENV) lotus.sqlite3
+	rm -rf $(VENV) lotus.sqlite3 lotus.sqlite3-wal lotus.sqlite3-shm staticfiles
