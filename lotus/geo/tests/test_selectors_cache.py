@@ -1,0 +1,26 @@
+import pytest
+
+from lotus.geo.selectors import PlacementStatus, place_address
+from lotus.geo.services import load_geography
+from lotus.geo.tests.factories import CommuneFactory, ProvinceFactory
+
+pytestmark = pytest.mark.django_db
+
+KIM_SON = "28582"
+
+
+def test_place_address_sees_geography_loaded_after_first_use(db):
+    assert place_address("Xã Kim Sơn, Tỉnh Đồng Tháp").status == PlacementStatus.NOT_FOUND
+
+    load_geography(provinces=["82"])
+
+    assert place_address("Xã Kim Sơn, Tỉnh Đồng Tháp").commune.code == KIM_SON
+
+
+def test_place_address_sees_commune_saved_after_first_use(db):
+    province = ProvinceFactory(code="82", name="Đồng Tháp")
+    assert place_address("Xã Mới, Đồng Tháp").status == PlacementStatus.PROVINCE_ONLY
+
+    CommuneFactory(province=province, name="Xã Mới")
+
+    assert place_address("Xã Mới, Đồng Tháp").commune.name == "Xã Mới"
