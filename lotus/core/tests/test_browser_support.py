@@ -47,7 +47,9 @@ def test_browser_login_page_has_no_csp_violations(page, console_messages):
 
 
 @pytest.mark.browser
-def test_browser_console_messages_catch_inline_script_under_csp(page, live_server, console_messages):
+def test_browser_console_messages_catch_inline_script_under_csp(
+    page, live_server, console_messages
+):
     # Without this, the test above would pass just as well if violations went unrecorded.
     probe = f"{live_server.url}/csp-probe/"
     page.route(
