@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from lotus.accounts.models import User
@@ -211,7 +211,8 @@ def person_history(*, person: Person) -> list[dict]:
     """Her edit history, newest first: who, when, and each field's old and new value."""
     records = list(person.history.select_related("history_user").order_by("-history_date"))
     entries = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    for index, newer in enumerate(records):
+        older = records[index + 1] if index + 1 < len(records) else None
         changes = []
         if older is not None:
             delta = newer.diff_against(older)
@@ -229,3 +230,58 @@ def person_history(*, person: Person) -> list[dict]:
 
 def can_read_restricted(user: User) -> bool:
     return scope_for(user).can(Capability.READ_SENSITIVE)
+
+
+SMALL_COUNT = 5
+AGE_BANDS = ((0, 17), (18, 29), (30, 44), (45, 59), (60, 200))
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    province: str
+    total: int | None
+    women: int | None
+    by_age: tuple[int | None, ...]
+    with_disability: int | None
+
+
+def _suppress(count: int) -> int | None:
+    """Counts under 5 are hidden so that no one can be singled out from a table."""
+    return None if 0 < count < SMALL_COUNT else count
+
+
+def registry_summary(*, user: User, on: dt.date | None = None) -> list[SummaryRow]:
+    """Live persons per province by sex, age band and disability, small counts suppressed.
+
+    Raises:
+        PermissionDenied: the user may not see aggregates.
+    """
+    scope = require_capability(user, Capability.AGGREGATES)
+    on = on or dt.date.today()
+    band_counts = {
+        f"age_{low}": Count(
+            "pk", filter=Q(birth_year__gte=on.year - high, birth_year__lte=on.year - low)
+        )
+        for low, high in AGE_BANDS
+    }
+    rows = (
+        scoped_persons(scope)
+        .values("province__name")
+        .annotate(
+            total=Count("pk"),
+            women=Count("pk", filter=Q(sex=Sex.FEMALE)),
+            with_disability=Count("pk", filter=Q(has_disability=True)),
+            **band_counts,
+        )
+        .order_by("province__name")
+    )
+    return [
+        SummaryRow(
+            province=row["province__name"],
+            total=_suppress(row["total"]),
+            women=_suppress(row["women"]),
+            by_age=tuple(_suppress(row[f"age_{low}"]) for low, _high in AGE_BANDS),
+            with_disability=_suppress(row["with_disability"]),
+        )
+        for row in rows
+    ]

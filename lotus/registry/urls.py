@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("new/", views.person_create, name="person_create"),
+    path("summary/", views.registry_summary, name="registry_summary"),
     path("export.csv", views.person_export, name="person_export"),
     path("communes/", views.commune_options, name="commune_options"),
     path("<int:pk>/", views.person_detail, name="person_detail"),

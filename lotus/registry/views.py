@@ -268,3 +268,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scope_for(request.user).can(Capability.EDIT),
     }
     return render(request, "registry/household_detail.html", context)
+
+
+@login_required
+@require_GET
+def registry_summary(request: HttpRequest) -> HttpResponse:
+    rows = selectors.registry_summary(user=request.user)
+    context = {"rows": rows, "age_bands": selectors.AGE_BANDS}
+    return render(request, "registry/registry_summary.html", context)

@@ -157,3 +157,18 @@ def test_annotate_household_facts_agrees_with_household_facts(commune_a):
         False,
         True,
     )
+
+
+@pytest.mark.django_db
+def test_registry_summary_suppresses_counts_under_five(analyst, commune_a):
+    for _ in range(6):
+        PersonFactory(commune=commune_a)
+    PersonFactory(commune=commune_a, wg_walking=4, has_disability=True)
+    (row,) = selectors.registry_summary(user=analyst, on=dt.date(2026, 11, 25))
+    assert (row.total, row.women, row.with_disability) == (7, 7, None)
+
+
+@pytest.mark.django_db
+def test_registry_summary_covers_only_the_officers_commune(commune_officer, commune_a, commune_b):
+    PersonFactory(commune=commune_b)
+    assert selectors.registry_summary(user=commune_officer) == []
