@@ -42,9 +42,7 @@ def test_person_list_search_does_not_find_another_communes_person(officer_client
 
 
 @pytest.mark.django_db
-def test_person_export_leaves_out_another_communes_person(
-    officer_client, other_person, commune_a
-):
+def test_person_export_leaves_out_another_communes_person(officer_client, other_person, commune_a):
     PersonFactory(commune=commune_a, given_name="Lan")
     response = officer_client.get(reverse("registry:person_export"))
     body = b"".join(response.streaming_content).decode()
