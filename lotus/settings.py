@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lotus.registry",
     "lotus.grants",
     "lotus.linkage",
+    "lotus.imports",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Worker processes validating a large import (0: validate in the importing process).
+LOTUS_IMPORT_WORKERS = env_int("LOTUS_IMPORT_WORKERS", 2)
 
 TASKS = {
     "default": {

@@ -1,0 +1,353 @@
+"""Importing an officer's file of persons.
+
+Life-cycle of an ImportJob: an officer uploads a file (`import_job_create`); its headers are
+read at once. When every column is recognised (by the built-in Vietnamese and English headers
+or a saved MappingProfile) the job is QUEUED for the background worker; otherwise it waits in
+MAPPING until she says what the unknown columns hold (`import_job_set_mapping`). The worker
+runs it (`import_job_run`: RUNNING, then DONE, or FAILED when the file cannot be read). Rows are
+validated, stored in batches of BATCH_SIZE (each its own transaction, so a long import never
+holds SQLite's write lock for long), and the rows to fix are kept for the reports. When the job
+is done the new persons are handed to deduplication, when that app is installed.
+"""
+
+import collections
+import importlib
+import importlib.util
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lotus.accounts.models import User
+from lotus.accounts.roles import Capability
+from lotus.accounts.selectors import Scope, require_capability
+from lotus.geo.selectors import place_address
+from lotus.imports.columns import guess_mapping, missing_fields
+from lotus.imports.models import ColumnField, ImportJob, MappingProfile
+from lotus.imports.readers import UnreadableFileError, open_source
+from lotus.imports.storage import BatchStore
+from lotus.imports.validation import RowOutcome, RowValidator
+
+BATCH_SIZE = 10_000
+CHUNK_SIZE = 2_000
+# Below this size a worker pool costs more than it saves.
+POOL_MIN_BYTES = 4_000_000
+SYSTEM_SCOPE = Scope(
+    everything=True, province_id=None, commune_id=None, capabilities=frozenset({Capability.EDIT})
+)
+SUFFIXES_TO_DROP = (".errors", " - errors", "-errors", " (errors)")
+
+ProgressCallback = Callable[[ImportJob, float], None]
+
+
+def _scope(actor: User | None) -> Scope:
+    """The importer's scope; a command run without a user imports anywhere."""
+    if actor is None:
+        return SYSTEM_SCOPE
+    return require_capability(actor, Capability.EDIT)
+
+
+def default_source(file_name: str) -> str:
+    """The source name of a file: its name without extension or our '.errors' suffix."""
+    stem = Path(file_name).stem.strip()
+    for suffix in SUFFIXES_TO_DROP:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem[:100] or "import"
+
+
+def _profile_mapping(profile: MappingProfile | None) -> dict[str, str] | None:
+    return dict(profile.mapping) if profile is not None else None
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    actor: User | None,
+    path: str | os.PathLike | None = None,
+    uploaded_file: UploadedFile | None = None,
+    original_name: str = "",
+    source: str = "",
+    source_id_column: str = "",
+    mapping_profile: MappingProfile | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Register a file to import and read its headers; queue it when every column is known.
+
+    Give either an uploaded file (kept in the media storage) or the path of a file on this
+    machine (the command line: the file is read where it is).
+
+    Raises:
+        PermissionDenied: the actor may not create persons.
+        ValidationError: the file cannot be read, or the ID column is not one of its headers.
+    """
+    scope = _scope(actor)
+    job = ImportJob(
+        created_by=actor,
+        province_id=scope.province_id,
+        commune_id=scope.commune_id,
+        source_id_column=source_id_column.strip(),
+        mapping_profile=mapping_profile,
+    )
+    if uploaded_file is not None:
+        job.original_name = Path(uploaded_file.name).name[:255]
+        job.file.save(job.original_name, uploaded_file, save=False)
+        path = job.file.path
+    elif path is not None:
+        job.original_name = original_name or Path(path).name
+    else:
+        raise ValueError("import_job_create needs a path or an uploaded file")
+    job.source = (source.strip() or default_source(job.original_name))[:100]
+    try:
+        reader = open_source(path, name=job.original_name)
+    except UnreadableFileError as exc:
+        raise ValidationError(
+            _("This file cannot be read as CSV, XLSX or JSON: %(reason)s"),
+            params={"reason": exc},
+            code="unreadable",
+        ) from exc
+    try:
+        job.file_format = reader.format
+        job.headers = [str(h) for h in reader.headers]
+    finally:
+        reader.close()
+    if job.source_id_column and job.source_id_column.casefold() not in {
+        h.strip().casefold() for h in job.headers
+    }:
+        raise ValidationError(
+            {"source_id_column": _("This file has no column named “%(name)s”.")},
+            params={"name": job.source_id_column},
+        )
+    mapping = guess_mapping(job.headers, saved=_profile_mapping(mapping_profile))
+    job.mapping = [m if m is not None else None for m in mapping]
+    needs_mapping = any(m is None for m in mapping) or missing_fields(mapping)
+    job.status = ImportJob.Status.MAPPING if needs_mapping else ImportJob.Status.QUEUED
+    job.save()
+    if job.status == ImportJob.Status.QUEUED and enqueue:
+        _enqueue(job)
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    from lotus.imports.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+
+
+@transaction.atomic
+def import_job_set_mapping(
+    *,
+    actor: User,
+    job: ImportJob,
+    mapping: list[str],
+    profile_name: str = "",
+    enqueue: bool = True,
+) -> ImportJob:
+    """Set what each column holds (one field per column, "" to ignore) and queue the job.
+
+    With `profile_name`, the mapping is also saved (or updated) under that name.
+
+    Raises:
+        PermissionDenied: the actor may not create persons.
+        ValidationError: the job is not waiting for a mapping, a field is given to two columns,
+            or no column holds a name, a birth date or year, or a place.
+    """
+    _scope(actor)
+    if job.status != ImportJob.Status.MAPPING:
+        raise ValidationError(_("This import has already started."), code="started")
+    if len(mapping) != len(job.headers):
+        raise ValidationError(_("Give one field for each column."), code="length")
+    chosen = [m for m in mapping if m]
+    if len(chosen) != len(set(chosen)):
+        raise ValidationError(_("Each field can be given to one column only."), code="twice")
+    missing = missing_fields(mapping)
+    if missing:
+        raise ValidationError(
+            _("No column holds: %(fields)s."),
+            params={"fields": ", ".join(str(ColumnField(m).label) for m in missing)},
+            code="missing",
+        )
+    if profile_name.strip():
+        job.mapping_profile = mapping_profile_save(
+            actor=actor, name=profile_name, headers=job.headers, mapping=mapping
+        )
+    job.mapping = list(mapping)
+    job.status = ImportJob.Status.QUEUED
+    job.save(update_fields=["mapping", "mapping_profile", "status"])
+    if enqueue:
+        _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def mapping_profile_save(
+    *, actor: User | None, name: str, headers: list[str], mapping: list[str]
+) -> MappingProfile:
+    """Save the mapping of these headers under `name`, replacing a profile of that name."""
+    if actor is not None:
+        _scope(actor)
+    profile, _created = MappingProfile.objects.update_or_create(
+        name=name.strip()[:100],
+        defaults={
+            "mapping": {h: m for h, m in zip(headers, mapping, strict=True) if h},
+            "created_by": actor,
+        },
+    )
+    return profile
+
+
+# -- running ---------------------------------------------------------------------------------
+
+_pool_validator: RowValidator | None = None
+
+
+def _validate_chunk(chunk: list[tuple[int, list]]) -> list[RowOutcome]:
+    """Worker side of the pool: the validator was set before the fork."""
+    validator = _pool_validator
+    return [validator.validate(number, cells) for number, cells in chunk]
+
+
+def _validated(
+    validator: RowValidator, rows: Iterator[tuple[int, list]], workers: int
+) -> Iterator[list[RowOutcome]]:
+    """Outcomes of `rows` chunk by chunk, in order; in `workers` forked processes if > 1.
+
+    At most a few chunks wait at any time, so the file is still read as a stream.
+    """
+    chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
+    if workers <= 1:
+        for chunk in chunks:
+            yield [validator.validate(number, cells) for number, cells in chunk]
+        return
+    global _pool_validator
+    _pool_validator = validator
+    # Forked children must not share the parent's database connection.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: collections.deque = collections.deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_validate_chunk, (chunk,)))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+    _pool_validator = None
+
+
+def _link_new_persons(person_ids: list[int], actor: User | None) -> None:
+    """Hand the new persons to deduplication (lotus.linkage), when that app is installed."""
+    if not person_ids or importlib.util.find_spec("lotus.linkage") is None:
+        return
+    if importlib.util.find_spec("lotus.linkage.services") is None:
+        return
+    linkage = importlib.import_module("lotus.linkage.services")
+    linkage.link_new_persons(person_ids=person_ids, actor=actor)
+
+
+def import_job_run(
+    *,
+    job: ImportJob,
+    path: str | os.PathLike | None = None,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportJob:
+    """Read, validate and store every row of the job's file; DONE once the file has been read.
+
+    Not atomic on purpose: each batch of BATCH_SIZE rows commits on its own. A file that
+    cannot be read marks the job FAILED with the reason; any other error marks it FAILED too
+    and is raised.
+
+    Raises:
+        PermissionDenied: the officer who created the job may no longer create persons.
+    """
+    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        raise ValidationError(_("This import is not queued."), code="not_queued")
+    actor = job.created_by
+    scope = _scope(actor)
+    path = path or job.file.path
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job.status = ImportJob.Status.RUNNING
+    finished = False
+    try:
+        try:
+            reader = open_source(path, name=job.original_name)
+        except UnreadableFileError as exc:
+            _fail(job, str(exc))
+            finished = True
+            return job
+        try:
+            finished = _run(job, reader, scope, actor, workers, on_progress)
+        finally:
+            reader.close()
+    finally:
+        if not finished:
+            _fail(job, "The import stopped before the end of the file.")
+    return job
+
+
+def _run(job, reader, scope, actor, workers, on_progress) -> bool:
+    validator = RowValidator(
+        headers=[str(h) for h in reader.headers],
+        mapping=job.mapping,
+        scope=scope,
+        source_id_column=job.source_id_column,
+    )
+    if workers is None:
+        workers = settings.LOTUS_IMPORT_WORKERS if reader.size >= POOL_MIN_BYTES else 0
+    # Build the geography index before any fork, so workers share it and need no database.
+    place_address("")
+    store = BatchStore(job=job, scope=scope, actor=actor)
+    batch: list[RowOutcome] = []
+    for outcomes in _validated(validator, reader.rows(), workers):
+        batch.extend(outcomes)
+        if len(batch) >= BATCH_SIZE:
+            _save(store, batch, reader, job, on_progress)
+            batch = []
+    _save(store, batch, reader, job, on_progress)
+    job.refresh_from_db()
+    job.status = ImportJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.progress = 1000
+    job.encoding = reader.encoding_label
+    job.save(update_fields=["status", "finished_at", "progress", "encoding"])
+    if on_progress is not None:
+        on_progress(job, 1.0)
+    _link_new_persons(store.new_ids, actor)
+    return True
+
+
+def _save(store: BatchStore, batch, reader, job, on_progress) -> None:
+    progress = min(int(reader.done_fraction * 1000), 999)
+    store.save(batch, progress=progress, reader_legacy=reader.legacy_cells)
+    if on_progress is not None:
+        for name, value in store.counts.items():
+            setattr(job, name, value)
+        job.legacy_cells = store.counts["legacy_cells"] + reader.legacy_cells
+        on_progress(job, reader.done_fraction)
+
+
+def _fail(job: ImportJob, reason: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.error = reason
+    job.finished_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=job.status, error=reason, finished_at=job.finished_at
+    )
+
+
+def check_can_import(actor: User) -> None:
+    """Raise PermissionDenied unless the actor may create persons."""
+    if actor is None:
+        raise PermissionDenied
+    _scope(actor)

@@ -1,0 +1,232 @@
+"""Writing validated rows: persons by the ten thousand, each batch its own transaction.
+
+Django's bulk_create builds and walks a model instance per row; at a million rows that alone
+takes longer than the whole import may. `PersonWriter` sends the values straight to a
+multi-row INSERT … RETURNING built from Person's own field list, so every column the model
+has (and its defaults) is written, and the new ids come back for the links and the linkage.
+Bulk inserts write no history rows: the ImportJob is the audit record of the batch.
+"""
+
+import sqlite3
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from lotus.accounts.selectors import Scope
+from lotus.imports.cells import cell_text
+from lotus.imports.models import ImportJob, ImportRow
+from lotus.imports.validation import REASONS, RowOutcome, both_languages
+from lotus.registry.models import Person
+from lotus.registry.services import PERSON_EDITABLE_FIELDS, fill_derived_fields
+
+_IN_CHUNK = 500
+
+
+class PersonWriter:
+    """Inserts rows of Person values with one statement per few hundred rows."""
+
+    def __init__(self) -> None:
+        fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+        self.fields = fields
+        self.index = {f.attname: i for i, f in enumerate(fields)}
+        self.template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+        self._birth_date = self.index["birth_date"]
+        self._created = (self.index["created_at"], self.index["updated_at"])
+        table = connection.ops.quote_name(Person._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        self._sql_head = f"INSERT INTO {table} ({columns}) VALUES "
+        self._sql_tail = f" RETURNING {connection.ops.quote_name(Person._meta.pk.column)}"
+        if connection.vendor == "sqlite":
+            self._placeholder = "?"
+            connection.ensure_connection()
+            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        else:
+            self._placeholder = "%s"
+            limit = 65_535
+        self.rows_per_statement = max(1, min(1000, limit // len(fields)))
+        row = "(" + ", ".join([self._placeholder] * len(fields)) + ")"
+        self._row_sql = row
+        self._full_sql = self._statement(self.rows_per_statement)
+
+    def _statement(self, rows: int) -> str:
+        return self._sql_head + ", ".join([self._row_sql] * rows) + self._sql_tail
+
+    def row(self, values: dict, *, source: str, source_id: str) -> list:
+        """The full column list for one person: the model's defaults, then her values."""
+        row = self.template.copy()
+        index = self.index
+        for name, value in values.items():
+            row[index[name]] = value
+        birth_date = values.get("birth_date")
+        if birth_date is not None:
+            row[self._birth_date] = connection.ops.adapt_datefield_value(birth_date)
+        row[index["source"]] = source
+        row[index["source_id"]] = source_id
+        return row
+
+    def insert(self, rows: list[list]) -> list[int]:
+        """Insert `rows` (from `row`) and return their new ids, in order."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        created, updated = self._created
+        ids: list[int] = []
+        cursor = connection.connection.cursor()
+        try:
+            step = self.rows_per_statement
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
+                params = []
+                for row in chunk:
+                    row[created] = now
+                    row[updated] = now
+                    params.extend(row)
+                sql = self._full_sql if len(chunk) == step else self._statement(len(chunk))
+                cursor.execute(sql, params)
+                ids.extend(r[0] for r in cursor.fetchall())
+        finally:
+            cursor.close()
+        return ids
+
+
+def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
+    """Keys already in the registry: the file's own IDs under this source, row hashes anywhere.
+
+    A row hash names the same content whatever the file was called, so it is looked up in
+    every source; a file's own ID ("Mã" 17) means something only within its source.
+    """
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        hashes = [k for k in chunk if k.startswith("hash:")]
+        own = [k for k in chunk if not k.startswith("hash:")]
+        condition = Q()
+        if hashes:
+            condition |= Q(source_id__in=hashes)
+        if own:
+            condition |= Q(source=source, source_id__in=own)
+        found.update(Person.all_objects.filter(condition).values_list("source_id", flat=True))
+    return found
+
+
+class BatchStore:
+    """Stores the outcomes of one job batch by batch and keeps its counts."""
+
+    def __init__(self, *, job: ImportJob, scope: Scope, actor=None):
+        self.job = job
+        self.scope = scope
+        self.actor = actor
+        self.writer = PersonWriter()
+        self.new_ids: list[int] = []
+        self.counts = {
+            "rows_read": 0, "rows_stored": 0, "rows_warned": 0, "rows_rejected": 0,
+            "rows_skipped": 0, "rows_updated": 0, "repaired_cells": 0, "legacy_cells": 0,
+        }  # fmt: skip
+        self.reasons: dict[str, int] = dict(job.reasons or {})
+
+    @transaction.atomic
+    def save(self, outcomes: list[RowOutcome], *, progress: int, reader_legacy: int = 0) -> None:
+        """Store one batch in one transaction, with the job's counts at the end of it.
+
+        `reader_legacy` counts the cells the reader itself converted from TCVN3/VNI.
+        """
+        counts = self.counts
+        counts["rows_read"] += len(outcomes)
+        corrections = [o for o in outcomes if not o.rejected and o.lotus_id is not None]
+        corrected = self._apply_corrections(corrections)
+        candidates = [o for o in outcomes if not o.rejected and o.row_number not in corrected]
+        existing = existing_keys(source=self.job.source, keys={o.key for o in candidates})
+        seen: set[str] = set()
+        new: list[RowOutcome] = []
+        for outcome in outcomes:
+            counts["repaired_cells"] += outcome.repaired
+            counts["legacy_cells"] += outcome.legacy
+            for issue in outcome.issues:
+                self.reasons[issue["code"]] = self.reasons.get(issue["code"], 0) + 1
+            if outcome.rejected:
+                counts["rows_rejected"] += 1
+            elif outcome.row_number in corrected:
+                counts["rows_updated"] += 1
+            elif outcome.key in existing or outcome.key in seen:
+                counts["rows_skipped"] += 1
+            else:
+                seen.add(outcome.key)
+                new.append(outcome)
+                counts["rows_warned" if outcome.issues else "rows_stored"] += 1
+        source = self.job.source
+        ids = self.writer.insert(
+            [self.writer.row(o.values, source=source, source_id=o.key) for o in new]
+        )
+        self.new_ids.extend(ids)
+        person_of = {o.row_number: pk for o, pk in zip(new, ids, strict=True)}
+        person_of.update(corrected)
+        Through = Person.commune_candidates.through
+        Through.objects.bulk_create(
+            Through(person_id=person_of[o.row_number], commune_id=commune_id)
+            for o in new
+            if o.candidates
+            for commune_id in o.candidates
+        )
+        ImportRow.objects.bulk_create(
+            (
+                ImportRow(
+                    job=self.job,
+                    row_number=o.row_number,
+                    outcome=ImportRow.Outcome.REJECTED if o.rejected else ImportRow.Outcome.WARNED,
+                    values=[cell_text(c) for c in o.cells or ()],
+                    issues=o.issues,
+                    person_id=None if o.rejected else person_of.get(o.row_number),
+                )
+                for o in outcomes
+                if o.issues and (o.rejected or o.row_number in person_of)
+            ),
+            batch_size=500,
+        )
+        ImportJob.objects.filter(pk=self.job.pk).update(
+            progress=progress,
+            reasons=self.reasons,
+            **{**counts, "legacy_cells": counts["legacy_cells"] + reader_legacy},
+        )
+
+    def _apply_corrections(self, outcomes: list[RowOutcome]) -> dict[int, int]:
+        """Rows of a marked-up file that carry their Lotus ID: correct that person.
+
+        Returns row number → person id for the rows applied. A Lotus ID that is not a live
+        person inside the officer's scope is reported, and the row is stored as new.
+        """
+        if not outcomes:
+            return {}
+        persons = self.scope.filter(
+            Person.objects.filter(pk__in=[o.lotus_id for o in outcomes]),
+            province_field="province",
+            commune_field="commune",
+        ).in_bulk()
+        applied: dict[int, int] = {}
+        for outcome in outcomes:
+            person = persons.get(outcome.lotus_id)
+            if person is None:
+                vi, en = both_languages(REASONS["lotus_id_unknown"])
+                outcome.issues.append(
+                    {"column": None, "header": "", "value": str(outcome.lotus_id),
+                     "code": "lotus_id_unknown", "severity": "warning", "vi": vi, "en": en}
+                )  # fmt: skip
+                continue
+            values = outcome.values
+            for name, value in values.items():
+                if name.removesuffix("_id") in PERSON_EDITABLE_FIELDS or name in (
+                    "province_id",
+                    "cccd_verified",
+                    "phone_verified",
+                ):
+                    setattr(person, name, value)
+            for flag in ("cccd_verified", "phone_verified"):
+                setattr(person, flag, bool(values.get(flag)))
+            if "address_warning" not in values:
+                person.address_warning = ""
+            fill_derived_fields(person)
+            person._history_user = self.actor
+            person.save()
+            person.commune_candidates.set(outcome.candidates)
+            applied[outcome.row_number] = person.pk
+        return applied
