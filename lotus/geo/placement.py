@@ -12,6 +12,7 @@ communes, the answer lists the candidates and chooses none: an officer chooses.
 """
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Final
@@ -237,6 +238,13 @@ class AddressIndex:
             legacy_id: next((c for is_main, c in found if is_main), None)
             for legacy_id, found in parts.items()
         }
+        self.fingerprint = (
+            len(self.provinces),
+            len(self.communes),
+            len(self.legacy_communes),
+            sum(len(found) for found in parts.values()),
+        )
+        self.checked_at = time.monotonic()
         self.predecessors: dict[int, set[int]] = defaultdict(set)
         for lp in self.legacy_provinces.values():
             if lp.successor_id:
@@ -498,12 +506,33 @@ class AddressIndex:
         return self.legacy_by_code.get(digits[:3]) if len(digits) in (3, 12) else None
 
 
+# Another process (a `load_geography` run) may change the tables; look at most this often.
+RECHECK_SECONDS: Final = 60.0
+
 _index: AddressIndex | None = None
 
 
+def _fingerprint() -> tuple[int, int, int, int]:
+    return (
+        Province.objects.count(),
+        Commune.objects.count(),
+        LegacyCommune.objects.count(),
+        CommuneSuccession.objects.count(),
+    )
+
+
 def address_index() -> AddressIndex:
-    """The process's index of the loaded geography, built on first use."""
+    """The process's index of the loaded geography, built on first use.
+
+    Writes in this process drop it at once (see `geography_cache_clear`); a load run by another
+    process is noticed within `RECHECK_SECONDS`, by counting rows.
+    """
     global _index
+    if _index is not None and time.monotonic() - _index.checked_at > RECHECK_SECONDS:
+        if _fingerprint() == _index.fingerprint:
+            _index.checked_at = time.monotonic()
+        else:
+            _index = None
     if _index is None:
         _index = AddressIndex()
     return _index

@@ -5,6 +5,16 @@ from lotus.geo.placement import geography_cache_clear
 from lotus.geo.tests.factories import load_small_geography
 
 
+@pytest.fixture(autouse=True)
+def fresh_address_index(request):
+    """Each test places addresses against its own rows, not an index of a rolled-back test's.
+
+    Tests sharing `module_geography` share its index too.
+    """
+    if "module_geography" not in request.fixturenames:
+        geography_cache_clear()
+
+
 @pytest.fixture
 def small_geography(db):
     """The real Đồng Tháp (with the former Tiền Giang) and Ho Chi Minh City, old and new."""
