@@ -52,3 +52,9 @@ def test_vietnamese_is_the_default_language(client):
 def test_english_can_be_chosen(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Log in to Lotus" in client.get(reverse("accounts:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_htmx_is_configured_without_inline_indicator_styles(client):
+    body = client.get(reverse("accounts:login")).content.decode()
+    assert '"includeIndicatorStyles": false' in body
