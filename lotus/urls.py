@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("lotus.accounts.urls")),
     path("registry/", include("lotus.registry.urls")),
+    path("duplicates/", include("lotus.linkage.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -312,13 +312,20 @@ def load_parameters(path: Path = MODEL_PATH) -> Parameters:
     return Parameters(m=m, u=u, duplicate_rate=data["lotus"]["duplicate_rate"])
 
 
+# The u probabilities were estimated on a national population this large: a smaller file is
+# scored as a part of such a population (two women of one commune agreeing on the commune
+# is no coincidence in a file of one commune, but u says 1 in 3,000), which keeps a small
+# file from pairing namesakes while its true duplicates, agreeing on much more, still pair.
+MIN_PARTNERS = 100_000
+
+
 def prior_probability(*, partners: int, duplicate_rate: float | None = None) -> float:
     """Probability that two records match, when each is compared with `partners` others.
 
     `duplicate_rate` is the expected number of other records of the same person per record.
     """
     rate = load_parameters().duplicate_rate if duplicate_rate is None else duplicate_rate
-    return min(0.5, rate / max(partners, 1))
+    return min(0.5, rate / max(partners, MIN_PARTNERS))
 
 
 def splink_settings(*, prior: float, parameters: Parameters | None = None, link_type="dedupe_only"):
