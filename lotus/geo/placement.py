@@ -11,6 +11,7 @@ Where a former commune was split among several communes of today, or the text fi
 communes, the answer lists the candidates and chooses none: an officer chooses.
 """
 
+import os
 import re
 import time
 from collections import defaultdict
@@ -245,6 +246,7 @@ class AddressIndex:
             sum(len(found) for found in parts.values()),
         )
         self.checked_at = time.monotonic()
+        self.pid = os.getpid()
         self.predecessors: dict[int, set[int]] = defaultdict(set)
         for lp in self.legacy_provinces.values():
             if lp.successor_id:
@@ -525,10 +527,15 @@ def address_index() -> AddressIndex:
     """The process's index of the loaded geography, built on first use.
 
     Writes in this process drop it at once (see `geography_cache_clear`); a load run by another
-    process is noticed within `RECHECK_SECONDS`, by counting rows.
+    process is noticed within `RECHECK_SECONDS`, by counting rows. A worker forked after the
+    index was built (the bulk import's) never queries: it keeps using its parent's index.
     """
     global _index
-    if _index is not None and time.monotonic() - _index.checked_at > RECHECK_SECONDS:
+    if (
+        _index is not None
+        and _index.pid == os.getpid()
+        and time.monotonic() - _index.checked_at > RECHECK_SECONDS
+    ):
         if _fingerprint() == _index.fingerprint:
             _index.checked_at = time.monotonic()
         else:
