@@ -338,7 +338,7 @@ class _Generator:
             return []
         ages = [rng.randint(0, oldest) for _ in range(count)]
         # Young mothers often have a baby: the cash-grant scenario targets children under 2.
-        if mother_age <= 42 and rng.random() < 0.3:
+        if mother_age <= 42 and rng.random() < 0.1:
             ages[0] = rng.randint(0, 1)
         return [_Member(Rel.CHILD, rng.choice((F, M)), age, family, ethnicity) for age in ages]
 
