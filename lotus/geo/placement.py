@@ -188,6 +188,11 @@ class Placement:
     def candidate_ids(self) -> list[int]:
         return [c.pk for c in self.candidates]
 
+    @property
+    def candidate_choices(self) -> list[tuple[int, str]]:
+        """(pk, "Xã …, Province") pairs for a form's choice field; the source's main part first."""
+        return [(c.pk, str(c)) for c in self.candidates]
+
 
 @dataclass(frozen=True)
 class _Scope:

@@ -105,6 +105,15 @@ def test_place_address_lists_parts_of_split_commune_without_choosing():
     assert placement.warning == WARNING_SPLIT
 
 
+def test_place_address_offers_split_commune_parts_as_form_choices():
+    placement = place_address("Phường Đa Kao, Quận 1, TP HCM")
+
+    assert [label for _pk, label in placement.candidate_choices] == [
+        "Phường Sài Gòn, Thành phố Hồ Chí Minh",
+        "Phường Tân Định, Thành phố Hồ Chí Minh",
+    ]
+
+
 def test_place_address_lists_communes_when_former_name_repeats_in_province():
     # Mỹ Tho, Gò Công and Cai Lậy each had a Phường 1.
     placement = place_address("Phường 1, Tỉnh Tiền Giang")
