@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import time
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Case, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -85,14 +85,18 @@ def consenting_person_ids(purpose: str, on: dt.date) -> QuerySet:
     )
 
 
-def held_person_ids() -> QuerySet | None:
-    """Persons in an open possible-duplicate pair, when the linkage app is installed."""
-    if importlib.util.find_spec("lotus.linkage.selectors") is None:
-        return None
-    from lotus.linkage import selectors as linkage_selectors
+def held_persons_q() -> Q | None:
+    """Persons in a possible-duplicate pair still awaiting review (when linkage is installed).
 
-    provider = getattr(linkage_selectors, "open_pair_person_ids", None)
-    return provider() if provider is not None else None
+    Read straight from the pending pairs, whoever runs the targeting: a pair outside the
+    runner's own scope must hold the woman back all the same.
+    """
+    if not apps.is_installed("lotus.linkage"):
+        return None
+    from lotus.linkage.models import CandidatePair
+
+    pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
+    return Q(pk__in=pending.values("person_l_id")) | Q(pk__in=pending.values("person_r_id"))
 
 
 def category_keys(cycle: Cycle) -> tuple[str, ...]:
@@ -176,9 +180,9 @@ def _candidate_select(cycle: Cycle) -> tuple[str, list]:
             then=Value(Candidate.Block.NO_CONSENT),
         )
     ]
-    held = held_person_ids()
+    held = held_persons_q()
     if held is not None:
-        blocked_whens.append(When(Q(pk__in=held), then=Value(Candidate.Block.HELD)))
+        blocked_whens.append(When(held, then=Value(Candidate.Block.HELD)))
     eligible = (
         population(cycle)
         .filter(criteria_q(cycle.criteria, ctx))
