@@ -9,9 +9,17 @@ from lotus.accounts.tests.factories import (
     ProvinceBranchFactory,
     UserFactory,
 )
+from lotus.geo.placement import geography_cache_clear
 from lotus.geo.tests.factories import CommuneFactory, ProvinceFactory
 
 pytest_plugins = ["lotus.browser_testing"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_address_index(request):
+    """A rolled-back test must not leave its geography in the address index of the next."""
+    if "module_geography" not in request.fixturenames:
+        geography_cache_clear()
 
 
 @pytest.fixture
