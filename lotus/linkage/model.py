@@ -353,7 +353,7 @@ def splink_settings(*, prior: float, parameters: Parameters | None = None, link_
         probability_two_random_records_match=prior,
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
-        retain_matching_columns=False,
+        retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
     )

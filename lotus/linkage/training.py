@@ -34,9 +34,20 @@ M_FLOOR = 0.002
 U_FLOOR = 1e-7
 
 
+# Numbers one digit apart are rarer between strangers than random sampling says: a family
+# buys consecutive SIM cards, and women born in one province and year share the first six
+# CCCD digits. So a near miss on a number weighs at most this much (u floor).
+NEAR_NUMBER_U_FLOOR = {("phone", "one digit apart"): 1e-4, ("cccd", "one digit apart"): 1e-5}
+
+
 def _with_floors(model: dict[str, Any]) -> dict[str, Any]:
     for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
         levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        for lvl in levels:
+            floor = NEAR_NUMBER_U_FLOOR.get((name, lvl.get("label_for_charts")))
+            if floor and (lvl.get("u_probability") or 0) < floor:
+                lvl["u_probability"] = floor
         for key, floor in (("m_probability", M_FLOOR), ("u_probability", U_FLOOR)):
             values = [max(lvl.get(key) or floor, floor) for lvl in levels]
             total = sum(values)
