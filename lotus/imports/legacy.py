@@ -21,7 +21,6 @@ from functools import lru_cache
 
 # Windows-1252 reading of each byte (the five bytes it leaves undefined map to themselves).
 _CP1252_CHARS = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
-_CP1252_BYTE = {ch: b for b, ch in enumerate(_CP1252_CHARS)}
 _CP1252_ONLY = re.compile("^[" + re.escape(_CP1252_CHARS) + "]*$")
 
 # TCVN3 (VN3): byte → letter. Lower-case letters with tones, and the seven capitals the
@@ -179,25 +178,24 @@ def repair_text(text: str) -> tuple[str, str]:
     return unicodedata.normalize("NFC", best), best_kind
 
 
-def repair_bytes(data: bytes, *, codec: str = "cp1258") -> tuple[str, str]:
-    """Read a cell that is not UTF-8: as `codec` (Windows-1258 by default), TCVN3 or VNI.
+def decode_line(data: bytes, kind: str) -> str:
+    """Bytes read as Windows-1258 ("" or "cp1258"), "tcvn3" or "vni", in NFC."""
+    if kind == "tcvn3":
+        return unicodedata.normalize("NFC", tcvn3_to_unicode(data.decode("cp1252", "replace")))
+    if kind == "vni":
+        return unicodedata.normalize("NFC", vni_to_unicode(data.decode("cp1252", "replace")))
+    return unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
 
-    Python's cp1258 codec yields combining tone marks; the result is NFC.
+
+def repair_bytes(data: bytes, *, prefer: str = "") -> tuple[str, str]:
+    """Read bytes that are not UTF-8 as Windows-1258 (""), TCVN3 or VNI: the best reading.
+
+    Python's cp1258 codec yields combining tone marks; the result is NFC. On a tie the
+    `prefer`red reading wins (what the rest of the file used), else Windows-1258.
     """
-    as_font = data.decode("latin-1").translate(_LATIN1_TO_CP1252)
-    plain = unicodedata.normalize("NFC", data.decode(codec, errors="replace"))
-    best, best_kind, best_score = plain, "", syllable_score(plain)
-    for kind, convert in (("tcvn3", tcvn3_to_unicode), ("vni", vni_to_unicode)):
-        candidate = convert(as_font)
-        score = syllable_score(candidate)
-        if score > best_score:
-            best, best_kind, best_score = unicodedata.normalize("NFC", candidate), kind, score
-    return best, best_kind
-
-
-_LATIN1_TO_CP1252 = str.maketrans({chr(b): _CP1252_CHARS[b] for b in range(256)})
-
-
-def cp1252_reading(text: str) -> bytes:
-    """The bytes behind a Windows-1252 reading (the inverse of decoding with cp1252)."""
-    return bytes(_CP1252_BYTE[ch] for ch in text)
+    readings = []
+    for kind in ("", "tcvn3", "vni"):
+        text = decode_line(data, kind)
+        readings.append((syllable_score(text) + (0.5 if kind == prefer else 0), kind, text))
+    best = max(readings, key=lambda r: r[0])
+    return best[2], best[1]

@@ -16,12 +16,14 @@ from pathlib import Path
 import python_calamine
 
 from lotus.imports.columns import recognise
-from lotus.imports.legacy import repair_bytes
+from lotus.imports.legacy import decode_line, repair_bytes
 
 # Title lines ("DANH SÁCH HỘI VIÊN …") may stand above the header; look this far for it.
 HEADER_SEARCH_ROWS = 20
 _CSV_DELIMITERS = (",", ";", "\t", "|")
 _CHUNK = 1 << 16
+# Lines after which a CSV's legacy reading, if it alone has won so far, is kept for the rest.
+LEGACY_LOCK = 200
 
 
 class UnreadableFileError(ValueError):
@@ -92,7 +94,9 @@ class CsvReader(SourceReader):
             self._file.read(3)
         self._utf8_lines = 0
         self._byte_lines = 0
-        self._row_from_bytes = False
+        self._kinds: dict[str, int] = {}
+        self._preferred = ""
+        self._locked = ""
         sample = head.decode("latin-1")
         first = next((line for line in sample.splitlines() if line.strip()), "")
         self.delimiter = max(_CSV_DELIMITERS, key=first.count)
@@ -113,26 +117,34 @@ class CsvReader(SourceReader):
                 line = raw.decode("utf-8")
                 self._utf8_lines += 1
             except UnicodeDecodeError:
-                line = raw.decode("latin-1")
+                line = self._decode_legacy(raw)
                 self._byte_lines += 1
-                self._row_from_bytes = True
             yield line
+
+    def _decode_legacy(self, raw: bytes) -> str:
+        """A line that is not UTF-8: Windows-1258, or TCVN3/VNI if that reads better.
+
+        The whole line is judged (a short cell says too little), ties keep the reading the
+        file has used so far, and once one reading has won LEGACY_LOCK lines alone it is used
+        for the rest of the file without judging.
+        """
+        if self._locked:
+            kind = self._locked
+            text = decode_line(raw, kind)
+        else:
+            text, kind = repair_bytes(raw, prefer=self._preferred)
+            self._kinds[kind] = self._kinds.get(kind, 0) + 1
+            self._preferred = max(self._kinds, key=self._kinds.get)
+            if len(self._kinds) == 1 and self._kinds[kind] >= LEGACY_LOCK:
+                self._locked = kind or "cp1258"
+        if kind in ("tcvn3", "vni"):
+            self.legacy_cells += sum(1 for cell in text.split(self.delimiter) if not cell.isascii())
+        return text
 
     def _read_records(self) -> Iterator[tuple[int, list]]:
         reader = csv.reader(self._lines(), delimiter=self.delimiter)
         for cells in reader:
-            from_bytes, self._row_from_bytes = self._row_from_bytes, False
-            if from_bytes:
-                cells = [self._repair(cell) for cell in cells]
             yield reader.line_num, cells
-
-    def _repair(self, cell: str) -> str:
-        if cell.isascii():
-            return cell
-        text, kind = repair_bytes(cell.encode("latin-1"))
-        if kind:
-            self.legacy_cells += 1
-        return text
 
     def rows(self) -> Iterator[tuple[int, list]]:
         for line_num, cells in self._pending:

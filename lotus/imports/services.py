@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from lotus.accounts.models import User
@@ -292,7 +292,8 @@ def import_job_run(
             reader.close()
     finally:
         if not finished:
-            _fail(job, "The import stopped before the end of the file.")
+            with translation.override(settings.LANGUAGE_CODE):
+                _fail(job, str(_("The import stopped before the end of the file.")))
     return job
 
 

@@ -348,12 +348,16 @@ class RowValidator:
             return False
         # With a commune column the street or hamlet adds nothing to the placement, and leaving
         # it out lets the geography's memo answer the next row with the same commune.
-        placement = place_address(
-            "" if commune else address,
-            province_hint=province,
-            commune_hint=commune,
-            district_hint=district,
-        )
+        if "," in commune:
+            # A whole address written in the commune column: read it as an address.
+            placement = place_address(commune, province_hint=province, district_hint=district)
+        else:
+            placement = place_address(
+                "" if commune else address,
+                province_hint=province,
+                commune_hint=commune,
+                district_hint=district,
+            )
         if placement.status == PlacementStatus.NOT_FOUND and commune and address:
             placement = place_address(
                 address, province_hint=province, commune_hint=commune, district_hint=district
