@@ -109,6 +109,8 @@ def import_job_create(
     try:
         reader = open_source(path, name=job.original_name)
     except UnreadableFileError as exc:
+        if uploaded_file is not None:
+            job.file.delete(save=False)
         raise ValidationError(
             _("This file cannot be read as CSV, XLSX or JSON: %(reason)s"),
             params={"reason": exc},
