@@ -60,6 +60,8 @@ def read_digits(value: object) -> tuple[str, str]:
     """
     if value is None:
         return "", ""
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        return value, ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and not value.is_integer():
             return cell_text(value), ""

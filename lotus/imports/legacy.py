@@ -100,21 +100,23 @@ def vni_to_unicode(text: str) -> str:
     return _VNI_PATTERN.sub(lambda m: _VNI_PAIRS[m.group(0)], text)
 
 
-_WORD = re.compile(r"\S+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 def _restore_capitals(original: str, converted: str) -> str:
-    """Upper-case words typed in capitals: the .VnTimeH fonts reuse the lower-case codes."""
+    """Upper-case words typed in capitals: the .VnTimeH fonts reuse the lower-case codes.
+
+    TCVN3 maps one character to one, so a word of the converted text stands at the same
+    place in the original; it is upper-cased when its ASCII letters there are all capitals.
+    """
     if converted == original or not any(c.isupper() for c in original):
         return converted
-    out = []
-    for source_word, word in zip(_WORD.findall(original), _WORD.findall(converted), strict=False):
-        letters = [c for c in source_word if c.isascii() and c.isalpha()]
-        if letters and all(c.isupper() for c in letters) and len(letters) > 1:
-            word = word.upper()
-        out.append(word)
-    spaces = re.split(r"\S+", converted)
-    return "".join(s + w for s, w in zip(spaces, [*out, ""], strict=False))
+    out = list(converted)
+    for match in _LETTER_RUN.finditer(converted):
+        letters = [c for c in original[match.start() : match.end()] if c.isascii() and c.isalpha()]
+        if len(letters) > 1 and all(c.isupper() for c in letters):
+            out[match.start() : match.end()] = match.group(0).upper()
+    return "".join(out)
 
 
 # --- How Vietnamese does a text look? -------------------------------------------------------

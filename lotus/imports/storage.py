@@ -17,7 +17,7 @@ from django.utils import timezone
 from lotus.accounts.selectors import Scope
 from lotus.imports.cells import cell_text
 from lotus.imports.models import ImportJob, ImportRow
-from lotus.imports.validation import REASONS, RowOutcome, both_languages
+from lotus.imports.validation import REASONS, RowResult, both_languages
 from lotus.registry.models import Person
 from lotus.registry.services import PERSON_EDITABLE_FIELDS, fill_derived_fields
 
@@ -53,7 +53,7 @@ class PersonWriter:
     def _statement(self, rows: int) -> str:
         return self._sql_head + ", ".join([self._row_sql] * rows) + self._sql_tail
 
-    def row(self, values: dict, *, source: str, source_id: str) -> list:
+    def row(self, values: dict, source_id: str, *, source: str) -> list:
         """The full column list for one person: the model's defaults, then her values."""
         row = self.template.copy()
         index = self.index
@@ -113,11 +113,11 @@ def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
 class BatchStore:
     """Stores the outcomes of one job batch by batch and keeps its counts."""
 
-    def __init__(self, *, job: ImportJob, scope: Scope, actor=None):
+    def __init__(self, *, job: ImportJob, scope: Scope, writer: PersonWriter, actor=None):
         self.job = job
         self.scope = scope
         self.actor = actor
-        self.writer = PersonWriter()
+        self.writer = writer
         self.new_ids: list[int] = []
         self.counts = {
             "rows_read": 0, "rows_stored": 0, "rows_warned": 0, "rows_rejected": 0,
@@ -126,7 +126,7 @@ class BatchStore:
         self.reasons: dict[str, int] = dict(job.reasons or {})
 
     @transaction.atomic
-    def save(self, outcomes: list[RowOutcome], *, progress: int, reader_legacy: int = 0) -> None:
+    def save(self, outcomes: list[RowResult], *, progress: int, reader_legacy: int = 0) -> None:
         """Store one batch in one transaction, with the job's counts at the end of it.
 
         `reader_legacy` counts the cells the reader itself converted from TCVN3/VNI.
@@ -138,7 +138,7 @@ class BatchStore:
         candidates = [o for o in outcomes if not o.rejected and o.row_number not in corrected]
         existing = existing_keys(source=self.job.source, keys={o.key for o in candidates})
         seen: set[str] = set()
-        new: list[RowOutcome] = []
+        new: list[RowResult] = []
         for outcome in outcomes:
             counts["repaired_cells"] += outcome.repaired
             counts["legacy_cells"] += outcome.legacy
@@ -154,10 +154,7 @@ class BatchStore:
                 seen.add(outcome.key)
                 new.append(outcome)
                 counts["rows_warned" if outcome.issues else "rows_stored"] += 1
-        source = self.job.source
-        ids = self.writer.insert(
-            [self.writer.row(o.values, source=source, source_id=o.key) for o in new]
-        )
+        ids = self.writer.insert([o.row for o in new])
         self.new_ids.extend(ids)
         person_of = {o.row_number: pk for o, pk in zip(new, ids, strict=True)}
         person_of.update(corrected)
@@ -189,7 +186,7 @@ class BatchStore:
             **{**counts, "legacy_cells": counts["legacy_cells"] + reader_legacy},
         )
 
-    def _apply_corrections(self, outcomes: list[RowOutcome]) -> dict[int, int]:
+    def _apply_corrections(self, outcomes: list[RowResult]) -> dict[int, int]:
         """Rows of a marked-up file that carry their Lotus ID: correct that person.
 
         Returns row number → person id for the rows applied. A Lotus ID that is not a live

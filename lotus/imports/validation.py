@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -105,9 +107,38 @@ class RowOutcome:
     repaired: int = 0
     legacy: int = 0
 
+
+class RowResult(NamedTuple):
+    """A validated row as the store takes it (a tuple: cheap to send back from a worker)."""
+
+    row_number: int
+    row: list | None  # Person's columns ready to insert; None when rejected
+    key: str
+    lotus_id: int | None
+    values: dict | None  # kept only for a row that corrects a stored person
+    candidates: tuple[int, ...]
+    issues: list[dict]
+    cells: list | None
+    repaired: int
+    legacy: int
+
     @property
     def rejected(self) -> bool:
-        return self.values is None
+        return self.row is None
+
+
+_messages: dict[tuple, tuple[str, str]] = {}
+
+
+def _rendered(message, params) -> tuple[str, str]:
+    """both_languages, memoised: a file repeats the same few reasons thousands of times."""
+    key = (str(getattr(message, "_proxy____args", (message,))[0]), repr(params))
+    found = _messages.get(key)
+    if found is None:
+        if len(_messages) > _CACHE_LIMIT:
+            _messages.clear()
+        found = _messages[key] = both_languages(message, params)
+    return found
 
 
 class RowValidator:
@@ -121,8 +152,11 @@ class RowValidator:
         scope: Scope,
         source_id_column: str = "",
         today: dt.date | None = None,
+        build_row: Callable[[dict, str], list] | None = None,
     ):
         self.headers = headers
+        # Turns a person's values and key into the row to insert (see storage.PersonWriter).
+        self.build_row = build_row or (lambda values, key: values)
         self.scope = scope
         self.today = today or dt.date.today()
         self.columns: dict[str, int] = {}
@@ -185,9 +219,9 @@ class RowValidator:
         severity: str = WARNING,
         error: ValidationError | None = None,
     ) -> None:
-        vi, en = both_languages(REASONS[code])
+        vi, en = _rendered(REASONS[code], None)
         if error is not None:
-            detail = [both_languages(e.message, e.params) for e in error.error_list]
+            detail = [_rendered(e.message, e.params) for e in error.error_list]
             vi = f"{vi} ({'; '.join(d[0] for d in detail)})"
             en = f"{en} ({'; '.join(d[1] for d in detail)})"
         index = self.columns.get(column) if column else None
@@ -211,8 +245,28 @@ class RowValidator:
 
     # -- the row -----------------------------------------------------------------------------
 
-    def validate(self, row_number: int, cells: list) -> RowOutcome:
+    def validate(self, row_number: int, cells: list) -> RowResult:
         """Read one row; see the module docstring for what is rejected and what is warned."""
+        o = self._validate(row_number, cells)
+        if o.values is None:
+            return RowResult(
+                row_number, None, o.key, o.lotus_id, None, (), o.issues, o.cells, o.repaired,
+                o.legacy,
+            )  # fmt: skip
+        return RowResult(
+            row_number,
+            self.build_row(o.values, o.key),
+            o.key,
+            o.lotus_id,
+            o.values if o.lotus_id is not None else None,
+            o.candidates,
+            o.issues,
+            o.cells,
+            o.repaired,
+            o.legacy,
+        )
+
+    def _validate(self, row_number: int, cells: list) -> RowOutcome:
         outcome = RowOutcome(row_number=row_number, values={})
         values = outcome.values
 
