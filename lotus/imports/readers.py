@@ -160,10 +160,15 @@ class CsvReader(SourceReader):
 
     @property
     def encoding_label(self) -> str:
+        legacy = {"": "windows-1258", "cp1258": "windows-1258", "tcvn3": "TCVN3", "vni": "VNI"}
+        found = sorted(
+            {legacy[kind] for kind in self._kinds}
+            | ({legacy[self._locked]} if self._locked else set())
+        )
         if self._byte_lines and self._utf8_lines > 1:
-            return "utf-8 + windows-1258"
+            return " + ".join(["utf-8", *found])
         if self._byte_lines:
-            return "windows-1258"
+            return " + ".join(found)
         return "utf-8-sig" if self._bom else "utf-8"
 
     def close(self) -> None:

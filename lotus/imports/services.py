@@ -43,6 +43,9 @@ BATCH_SIZE = 10_000
 CHUNK_SIZE = 2_000
 # SQLite page cache while importing (KiB): Person's indexes stay in memory.
 SQLITE_CACHE_KIB = 256 * 1024
+# Each batch rewrites most index pages of a large Person table; checkpointing the WAL after
+# every batch (the default: 1,000 pages) would copy them back to the database every time.
+SQLITE_CHECKPOINT_PAGES = 100_000
 # Below this size a worker pool costs more than it saves.
 POOL_MIN_BYTES = 4_000_000
 SYSTEM_SCOPE = Scope(
@@ -230,7 +233,8 @@ def _validated(
 ) -> Iterator[list[RowResult]]:
     """Outcomes of `rows` chunk by chunk, in order; in `workers` forked processes if > 1.
 
-    At most a few chunks wait at any time, so the file is still read as a stream.
+    At most a batch and a few chunks wait at any time, so the file is still read as a stream,
+    and the workers go on validating the next batch while this process stores one.
     """
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
     if workers <= 1:
@@ -247,7 +251,7 @@ def _validated(
         make = RowResult._make
         for chunk in chunks:
             pending.append(pool.apply_async(_validate_chunk, (chunk,)))
-            if len(pending) > 2 * workers:
+            if len(pending) > 2 * workers + BATCH_SIZE // CHUNK_SIZE:
                 yield [make(r) for r in pending.popleft().get()]
         while pending:
             yield [make(r) for r in pending.popleft().get()]
@@ -318,27 +322,59 @@ def import_job_run(
 
 @contextlib.contextmanager
 def _bulk_mode():
-    """Tune the process for a million rows, and put it back afterwards.
+    """Hold the garbage collector back while importing, and let it go afterwards.
 
-    The collector would otherwise walk every live row again and again (a third of the time
-    went there), and SQLite's default 2 MB page cache thrashes on Person's dozen indexes.
+    It would otherwise walk every live row again and again: a third of the time went there.
     """
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
-    cache_size = None
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-        if cache_size is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        _sqlite_tuning_undo()
+
+
+_SQLITE_TUNING = (
+    ("cache_size", -SQLITE_CACHE_KIB),
+    ("wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES),
+)
+_sqlite_tuned: dict[str, object] = {}
+
+
+def _sqlite_tune() -> None:
+    """Raise SQLite's page cache and checkpoint interval on the connection storing the rows.
+
+    Person's dozen indexes thrash the default 2 MB cache, and each batch rewrites most of
+    their pages, which the default WAL checkpoint (every 1,000 pages) would copy back to the
+    database after every batch. Pragmas belong to a connection, and the worker pool's fork
+    closes connections, so this runs before each batch and acts once per connection.
+    """
+    if connection.vendor != "sqlite":
+        return
+    connection.ensure_connection()
+    if _sqlite_tuned.get("connection") is connection.connection:
+        return
+    with connection.cursor() as cursor:
+        for name, value in _SQLITE_TUNING:
+            _sqlite_tuned[name] = cursor.execute(f"PRAGMA {name}").fetchone()[0]
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    _sqlite_tuned["connection"] = connection.connection
+
+
+def _sqlite_tuning_undo() -> None:
+    """Put the connection's pragmas back and checkpoint the WAL the import grew."""
+    tuned_connection = _sqlite_tuned.pop("connection", None)
+    if tuned_connection is None or tuned_connection is not connection.connection:
+        _sqlite_tuned.clear()
+        return
+    with connection.cursor() as cursor:
+        for name, _value in _SQLITE_TUNING:
+            cursor.execute(f"PRAGMA {name} = {int(_sqlite_tuned.pop(name))}")
+        if not connection.in_atomic_block:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _run(job, reader, scope, workers, on_progress) -> list[int]:
@@ -374,6 +410,7 @@ def _run(job, reader, scope, workers, on_progress) -> list[int]:
 
 
 def _save(store: BatchStore, batch, reader, job, on_progress) -> None:
+    _sqlite_tune()
     progress = min(int(reader.done_fraction * 1000), 999)
     store.save(batch, progress=progress, reader_legacy=reader.legacy_cells)
     if on_progress is not None:

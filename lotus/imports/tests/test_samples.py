@@ -23,7 +23,7 @@ def test_sample_csv_imports_with_its_planted_faults(geography):
     job = run("danh-sach-hoi-vien-mau.csv", source_id_column="Mã")
 
     assert (job.rows_stored, job.rows_warned, job.rows_rejected) == (5, 3, 2)
-    assert job.encoding == "utf-8 + windows-1258"
+    assert job.encoding == "utf-8 + TCVN3 + VNI + windows-1258"
     names = set(Person.objects.values_list("full_name", flat=True))
     assert {"Nguyễn Thị Thu Hằng", "Lê Thị Mai Hương", "Lê Thị Mai"} <= names
 
