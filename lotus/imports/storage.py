@@ -95,7 +95,8 @@ def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
     A row hash names the same content whatever the file was called, so it is looked up in
     every source; a file's own ID ("Mã" 17) means something only within its source.
     """
-    keys = list(keys)
+    # In order, the lookups walk the index from one end to the other instead of jumping.
+    keys = sorted(keys)
     found: set[str] = set()
     for start in range(0, len(keys), _IN_CHUNK):
         chunk = keys[start : start + _IN_CHUNK]
