@@ -98,8 +98,11 @@ class CsvReader(SourceReader):
         self._preferred = ""
         self._locked = ""
         sample = head.decode("latin-1")
-        first = next((line for line in sample.splitlines() if line.strip()), "")
-        self.delimiter = max(_CSV_DELIMITERS, key=first.count)
+        lines = [line for line in sample.splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
+        # The header row has the most separators; a title line above it may have a stray one.
+        self.delimiter = max(
+            _CSV_DELIMITERS, key=lambda d: max((line.count(d) for line in lines), default=0)
+        )
         self._records = self._read_records()
         lookahead = []
         for _ in range(HEADER_SEARCH_ROWS):

@@ -53,11 +53,12 @@ def test_csv_reader_skips_title_lines_above_the_header(tmp_path):
 
 def test_csv_reader_finds_the_semicolon_delimiter(tmp_path):
     path = tmp_path / "ds.csv"
-    path.write_text(";".join(HEADERS) + "\n" + ";".join(GOOD_ROW) + "\n", encoding="utf-8")
+    title = "Danh sách, cập nhật 2024\n"
+    path.write_text(title + ";".join(HEADERS) + "\n" + ";".join(GOOD_ROW) + "\n", encoding="utf-8")
 
     _reader, rows = _rows(path)
 
-    assert rows == [(2, GOOD_ROW)]
+    assert rows == [(3, GOOD_ROW)]
 
 
 def test_xlsx_reader_keeps_cell_types(tmp_path):
