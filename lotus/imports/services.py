@@ -237,7 +237,8 @@ def _validated(
     and the workers go on validating the next batch while this process stores one.
     """
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
-    if workers <= 1:
+    if workers <= 1 or connection.in_atomic_block:
+        # Inside a caller's transaction the connection cannot be closed for the fork.
         for chunk in chunks:
             yield [validator.validate(number, cells) for number, cells in chunk]
         return
