@@ -228,35 +228,45 @@ def _validate_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
     return [tuple(validator.validate(number, cells)) for number, cells in chunk]
 
 
-def _validated(
-    validator: RowValidator, rows: Iterator[tuple[int, list]], workers: int
-) -> Iterator[list[RowResult]]:
-    """Outcomes of `rows` chunk by chunk, in order; in `workers` forked processes if > 1.
-
-    At most a batch and a few chunks wait at any time, so the file is still read as a stream,
-    and the workers go on validating the next batch while this process stores one.
-    """
-    chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
+@contextlib.contextmanager
+def _worker_pool(validator: RowValidator, workers: int):
+    """Fork `workers` processes that validate with `validator`; None to validate here."""
     if workers <= 1 or connection.in_atomic_block:
         # Inside a caller's transaction the connection cannot be closed for the fork.
-        for chunk in chunks:
-            yield [validator.validate(number, cells) for number, cells in chunk]
+        yield None
         return
     global _pool_validator
     _pool_validator = validator
     # Forked children must not share the parent's database connection.
     connections.close_all()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        pending: collections.deque = collections.deque()
-        make = RowResult._make
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool
+    finally:
+        _pool_validator = None
+
+
+def _validated(
+    validator: RowValidator, rows: Iterator[tuple[int, list]], pool, workers: int
+) -> Iterator[list[RowResult]]:
+    """Outcomes of `rows` chunk by chunk, in order; by the worker `pool` when there is one.
+
+    At most a batch and a few chunks wait at any time, so the file is still read as a stream,
+    and the workers go on validating the next batch while this process stores one.
+    """
+    chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
+    if pool is None:
         for chunk in chunks:
-            pending.append(pool.apply_async(_validate_chunk, (chunk,)))
-            if len(pending) > 2 * workers + BATCH_SIZE // CHUNK_SIZE:
-                yield [make(r) for r in pending.popleft().get()]
-        while pending:
+            yield [validator.validate(number, cells) for number, cells in chunk]
+        return
+    pending: collections.deque = collections.deque()
+    make = RowResult._make
+    for chunk in chunks:
+        pending.append(pool.apply_async(_validate_chunk, (chunk,)))
+        if len(pending) > 2 * workers + BATCH_SIZE // CHUNK_SIZE:
             yield [make(r) for r in pending.popleft().get()]
-    _pool_validator = None
+    while pending:
+        yield [make(r) for r in pending.popleft().get()]
 
 
 def _link_new_persons(person_ids: list[int], actor: User | None) -> None:
@@ -298,20 +308,11 @@ def import_job_run(
     )
     job.status = ImportJob.Status.RUNNING
     finished = False
+    new_ids: list[int] = []
     try:
-        try:
-            reader = open_source(path, name=job.original_name)
-        except UnreadableFileError as exc:
-            _fail(job, str(exc))
-            finished = True
-            return job
-        new_ids: list[int] = []
-        try:
-            with _bulk_mode():
-                new_ids = _run(job, reader, scope, workers, on_progress)
-            finished = True
-        finally:
-            reader.close()
+        with _bulk_mode():
+            new_ids = _run(job, path, scope, workers, on_progress)
+        finished = True
     finally:
         if not finished:
             with translation.override(settings.LANGUAGE_CODE):
@@ -378,32 +379,50 @@ def _sqlite_tuning_undo() -> None:
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-def _run(job, reader, scope, workers, on_progress) -> list[int]:
+def _run(job, path, scope, workers, on_progress) -> list[int]:
+    """Validate and store the rows of the file at `path`; the ids of the new persons."""
     writer = PersonWriter()
     validator = RowValidator(
-        headers=[str(h) for h in reader.headers],
+        headers=job.headers,
         mapping=job.mapping,
         scope=scope,
         source_id_column=job.source_id_column,
         build_row=functools.partial(writer.row, source=job.source),
     )
     if workers is None:
-        workers = settings.LOTUS_IMPORT_WORKERS if reader.size >= POOL_MIN_BYTES else 0
+        large = os.path.getsize(path) >= POOL_MIN_BYTES
+        workers = settings.LOTUS_IMPORT_WORKERS if large else 0
     # Build the geography index before any fork, so workers share it and need no database.
     place_address("")
     store = BatchStore(job=job, scope=scope, writer=writer, actor=job.created_by)
-    batch: list[RowResult] = []
-    for outcomes in _validated(validator, reader.rows(), workers):
-        batch.extend(outcomes)
-        if len(batch) >= BATCH_SIZE:
+    # The workers are forked before the file is opened: calamine holds a whole XLSX sheet in
+    # memory, which they need not inherit.
+    with _worker_pool(validator, workers) as pool:
+        try:
+            reader = open_source(path, name=job.original_name)
+        except UnreadableFileError as exc:
+            _fail(job, str(exc))
+            return []
+        try:
+            if [str(h) for h in reader.headers] != job.headers:
+                with translation.override(settings.LANGUAGE_CODE):
+                    _fail(job, str(_("The columns of the file changed since it was uploaded.")))
+                return []
+            batch: list[RowResult] = []
+            for outcomes in _validated(validator, reader.rows(), pool, workers):
+                batch.extend(outcomes)
+                if len(batch) >= BATCH_SIZE:
+                    _save(store, batch, reader, job, on_progress)
+                    batch = []
             _save(store, batch, reader, job, on_progress)
-            batch = []
-    _save(store, batch, reader, job, on_progress)
+            encoding = reader.encoding_label
+        finally:
+            reader.close()
     job.refresh_from_db()
     job.status = ImportJob.Status.DONE
     job.finished_at = timezone.now()
     job.progress = 1000
-    job.encoding = reader.encoding_label
+    job.encoding = encoding
     job.save(update_fields=["status", "finished_at", "progress", "encoding"])
     if on_progress is not None:
         on_progress(job, 1.0)
