@@ -259,15 +259,23 @@ class Candidate(models.Model):
         HELD = 1, _("Held back: possible duplicate under review")
         NO_CONSENT = 2, _("No consent for the programme's purpose")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="candidates")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, related_name="+")
+    # Indexes are few on purpose: a run writes hundreds of thousands of these rows at once.
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="candidates", db_index=False
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     flags = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
     birth_year = models.PositiveSmallIntegerField()
     birth_key = models.DateField(null=True)
     blocked = models.PositiveSmallIntegerField(choices=Block.choices, default=Block.NONE)
+    # Rank within her province; computed only when the cycle has quotas (0 otherwise).
     province_rank = models.PositiveIntegerField()
     overall_rank = models.PositiveIntegerField()
     selected = models.BooleanField(default=False)
@@ -277,8 +285,7 @@ class Candidate(models.Model):
             models.UniqueConstraint(fields=["cycle", "person"], name="one_candidate_per_person")
         ]
         indexes = [
-            models.Index(fields=["cycle", "selected"]),
-            models.Index(fields=["cycle", "province", "province_rank"]),
+            models.Index(fields=["cycle", "selected", "overall_rank"]),
         ]
 
     def __str__(self) -> str:
@@ -652,9 +659,17 @@ class LivelihoodSurvey(models.Model):
 class Training(models.Model):
     """A skills training given with the cycle (a later activities app will absorb these)."""
 
+    class Topic(models.TextChoices):
+        LIVESTOCK = "livestock", _("Livestock rearing")
+        CROPS = "crops", _("Crop cultivation")
+        BUSINESS = "business", _("Economic management and business start-up")
+        ONLINE_SALES = "online_sales", _("Online sales")
+        GBV_PREVENTION = "gbv_prevention", _("Preventing gender-based violence")
+        OTHER = "other", _("Other")
+
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="trainings")
     title = models.CharField(_("title"), max_length=200)
-    topic = models.CharField(_("topic"), max_length=14, choices=Activity.choices)
+    topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
     held_on = models.DateField(_("date"))
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(

@@ -8,12 +8,14 @@ verification records, grievances, surveys — is scoped by her province and comm
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
@@ -22,13 +24,20 @@ from lotus.geo.models import Province
 from lotus.grants.criteria import (
     CATEGORIES,
     CATEGORY_BIT,
+    EMPTY_CRITERIA,
     FACTS,
     categories_in,
+    category_label,
+    condition_q,
     criteria_q,
+    describe_condition,
+    describe_lines,
+    iter_conditions,
     validate_criteria,
 )
 from lotus.grants.models import (
     Candidate,
+    CriteriaVersion,
     Cycle,
     Grievance,
     Overpayment,
@@ -36,6 +45,7 @@ from lotus.grants.models import (
     Programme,
 )
 from lotus.grants.services.targeting import consenting_person_ids, cycle_context, population
+from lotus.registry.models import Person
 
 VIEW_CAPABILITIES = (
     Capability.READ,
@@ -167,9 +177,7 @@ def candidate_list(
     if query:
         from lotus.registry.selectors import search_persons
 
-        candidates = candidates.filter(
-            person__in=search_persons(Candidate.person.field.related_model.objects.all(), query)
-        )
+        candidates = candidates.filter(person__in=search_persons(Person.all_objects.all(), query))
     return candidates.order_by("overall_rank")
 
 
@@ -393,9 +401,174 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-__all__ = [
-    "CATEGORIES",
-    "Dashboard",
-    "Explanation",
-    "categories_in",
-]
+# --- cycle page helpers ------------------------------------------------------------------
+
+
+def criteria_lines(cycle: Cycle) -> list[str]:
+    return describe_lines(cycle.criteria or EMPTY_CRITERIA)
+
+
+def weight_rows(*, user: User, cycle: Cycle) -> list[tuple[str, int | None]]:
+    """(category, weight) rows; a restricted weight shows only to roles that may read them."""
+    show = scope_for(user).can(Capability.READ_SENSITIVE)
+    rows = []
+    for key in CATEGORIES:
+        weight = (cycle.weights or {}).get(key, 0)
+        if FACTS[key].restricted and not show:
+            continue
+        rows.append((str(FACTS[key].label), weight))
+    return rows
+
+
+def pending_line_count(cycle: Cycle) -> int:
+    return PaymentLine.objects.filter(cycle=cycle, status=PaymentLine.Status.ISSUED).count()
+
+
+@dataclass
+class VersionDiff:
+    version: CriteriaVersion
+    added: list[str]
+    removed: list[str]
+    weights: list[tuple[str, int, int]]
+    quotas: list[tuple[str, object, object]]
+
+
+def criteria_version_diffs(*, cycle: Cycle) -> list[VersionDiff]:
+    """Each saved version with what changed from the one before: lines, weights, quotas."""
+    versions = list(cycle.criteria_versions.select_related("changed_by").order_by("number"))
+    diffs = []
+    previous_lines: list[str] = describe_lines(EMPTY_CRITERIA)
+    previous_weights: dict = {}
+    previous_quotas: dict = {"mode": Cycle.QuotaMode.NONE}
+    for version in versions:
+        lines = describe_lines(version.criteria or EMPTY_CRITERIA)
+        added, removed = [], []
+        for line in difflib.ndiff(previous_lines, lines):
+            if line.startswith("+ "):
+                added.append(line[2:])
+            elif line.startswith("- "):
+                removed.append(line[2:])
+        weights = [
+            (str(FACTS[key].label), previous_weights.get(key, 0), version.weights.get(key, 0))
+            for key in CATEGORIES
+            if previous_weights.get(key, 0) != version.weights.get(key, 0)
+        ]
+        quota_keys = sorted(set(previous_quotas) | set(version.quotas))
+        quotas = [
+            (key, previous_quotas.get(key), version.quotas.get(key))
+            for key in quota_keys
+            if previous_quotas.get(key) != version.quotas.get(key)
+        ]
+        diffs.append(VersionDiff(version, added, removed, weights, quotas))
+        previous_lines, previous_weights, previous_quotas = lines, version.weights, version.quotas
+    return list(reversed(diffs))
+
+
+# --- explanation -------------------------------------------------------------------------
+
+
+def _evaluate(person_pk: int, nodes: list[dict], cycle: Cycle) -> list[bool]:
+    if not nodes:
+        return []
+    ctx = cycle_context(cycle)
+    annotations = {
+        f"c{i}": Case(When(condition_q(node, ctx), then=Value(True)), default=Value(False))
+        for i, node in enumerate(nodes)
+    }
+    row = Person.objects.filter(pk=person_pk).annotate(**annotations).values(*annotations).get()
+    return [bool(row[f"c{i}"]) for i in range(len(nodes))]
+
+
+def candidate_explanation(*, user: User, cycle: Cycle, person_pk: int) -> Explanation:
+    """Why a woman was selected or not: criteria met, categories and weights, rank, reason.
+
+    Restricted conditions and categories are evaluated and shown only to roles that may read
+    them (and the read is logged); for others they read "hidden", and the score is withheld
+    whenever restricted weights count in it.
+
+    Raises:
+        Http404: the woman is outside the user's scope.
+        PermissionDenied: the user may not read persons.
+    """
+    from lotus.registry.selectors import scoped_persons
+    from lotus.registry.services import access_log_read
+
+    scope = grants_scope(user)
+    if not can_see_persons(scope):
+        raise PermissionDenied
+    person = get_object_or_404(
+        scoped_persons(scope, Person.all_objects.select_related("province", "commune")),
+        pk=person_pk,
+    )
+    show = scope.can(Capability.READ_SENSITIVE)
+    candidate = Candidate.objects.filter(cycle=cycle, person=person).first()
+    nodes = list(iter_conditions(cycle.criteria or EMPTY_CRITERIA))
+    visible = [n for n in nodes if show or not FACTS[n["fact"]].restricted]
+    results = dict(zip(map(id, visible), _evaluate(person.pk, visible, cycle), strict=True))
+    if show and any(FACTS[n["fact"]].restricted for n in visible):
+        access_log_read(
+            actor=user,
+            person=person,
+            facts=sorted({n["fact"] for n in visible if FACTS[n["fact"]].restricted}),
+            context=f"grants eligibility explanation, cycle {cycle.pk}",
+        )
+    conditions = [
+        ConditionResult(describe_condition(n), results.get(id(n)), FACTS[n["fact"]].restricted)
+        for n in nodes
+    ]
+    weights = cycle.weights or {}
+    restricted_weighted = any(w and FACTS[k].restricted for k, w in weights.items())
+    categories, score, rank, rank_of, quota = [], None, None, None, None
+    if candidate is not None:
+        categories = [
+            (category_label(k), weights.get(k, 0))
+            for k in categories_in(candidate.flags, show_restricted=show)
+        ]
+        score = candidate.score if show or not restricted_weighted else None
+        if candidate.blocked == Candidate.Block.NONE:
+            if cycle.quota_mode == Cycle.QuotaMode.NONE:
+                rank = candidate.overall_rank
+                rank_of = Candidate.objects.filter(cycle=cycle, blocked=0).count()
+                quota = cycle.max_grants
+            else:
+                rank = candidate.province_rank
+                rank_of = Candidate.objects.filter(
+                    cycle=cycle, blocked=0, province_id=candidate.province_id
+                ).count()
+                quota = (
+                    cycle.quotas.filter(province_id=candidate.province_id)
+                    .values_list("quota", flat=True)
+                    .first()
+                )
+    return Explanation(
+        person=person,
+        candidate=candidate,
+        eligible=candidate is not None,
+        conditions=conditions,
+        categories=categories,
+        score=score,
+        rank=rank,
+        rank_of=rank_of,
+        quota=quota,
+        reason=_reason(cycle, person, candidate),
+        hides_restricted=not show and cycle.uses_restricted,
+    )
+
+
+def _reason(cycle: Cycle, person, candidate: Candidate | None) -> str:
+    if person.merged_into_id:
+        return str(_("This record was merged into another; the other record is the one ranked."))
+    if candidate is None:
+        if cycle.targeted_at is None:
+            return str(_("Targeting has not been run yet."))
+        return str(_("Not eligible: she does not meet the criteria, or lives outside the cycle."))
+    if candidate.blocked == Candidate.Block.NO_CONSENT:
+        return str(
+            _("Eligible but not selectable: no consent for the programme's purpose (%(p)s).")
+            % {"p": cycle.programme.consent_purpose}
+        )
+    if candidate.blocked == Candidate.Block.HELD:
+        return str(_("Eligible but held back: a possible duplicate is awaiting review."))
+    if candidate.selected:
+        return str(_("Selected: her rank is within the grants available."))
+    return str(_("Eligible, but ranked below the last grant the budget or quota allows."))

@@ -23,8 +23,8 @@ import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from lotus.accounts.models import User
@@ -166,15 +166,18 @@ def _outcome(line: ResultLine, state: dict, paid_persons: set[int]) -> tuple[str
 
 
 def _apply(source: ReconciliationImport, outcome: str, status: str) -> int:
-    rows = ReconciliationRow.objects.filter(source=source, outcome=outcome)
-    per_line = rows.filter(line_id=OuterRef("pk"))
-    return PaymentLine.objects.filter(
-        pk__in=rows.values("line_id"), status=PaymentLine.Status.ISSUED
-    ).update(
-        status=status,
-        result_on=Subquery(per_line.values("paid_on")[:1]),
-        result_note=Subquery(per_line.values("note")[:1]),
-    )
+    """One UPDATE … FROM: the lines this import settled take their status, date and note."""
+    quote = connection.ops.quote_name
+    line, row = quote(PaymentLine._meta.db_table), quote(ReconciliationRow._meta.db_table)
+    sql = f"""
+        UPDATE {line} SET status = %s, result_on = r.paid_on, result_note = r.note
+        FROM {row} r
+        WHERE r.source_id = %s AND r.outcome = %s AND r.line_id = {line}.id
+            AND {line}.status = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status, source.pk, outcome, PaymentLine.Status.ISSUED])
+        return cursor.rowcount
 
 
 @transaction.atomic

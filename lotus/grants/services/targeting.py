@@ -22,7 +22,19 @@ import time
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -216,18 +228,26 @@ def _write_candidates(cycle: Cycle) -> None:
     score_sql, score_params = _score_sql(cycle.weights or {})
     order = "s.c_blocked, s.score DESC, s.birth_year, s.c_birth NULLS LAST, s.id"
     table = connection.ops.quote_name(Candidate._meta.db_table)
+    # A second sort costs as much as the first: rank within provinces only for quotas.
+    province_rank = "0"
+    if cycle.quota_mode != Cycle.QuotaMode.NONE:
+        province_rank = f"ROW_NUMBER() OVER (PARTITION BY s.province_id ORDER BY {order})"
+    # MATERIALIZED keeps the database from inlining the eligibility query into the outer one,
+    # which would evaluate every category's CASE once per use of the score.
     sql = f"""
+        WITH e AS MATERIALIZED ({inner_sql}),
+        s AS MATERIALIZED (SELECT e.*, {score_sql} AS score FROM e)
         INSERT INTO {table} (cycle_id, person_id, province_id, commune_id, birth_year,
             birth_key, flags, blocked, score, province_rank, overall_rank, selected)
         SELECT %s, s.id, s.province_id, s.commune_id, s.birth_year, s.c_birth, s.c_flags,
             s.c_blocked, s.score,
-            ROW_NUMBER() OVER (PARTITION BY s.province_id ORDER BY {order}),
+            {province_rank},
             ROW_NUMBER() OVER (ORDER BY {order}),
             %s
-        FROM (SELECT e.*, {score_sql} AS score FROM ({inner_sql}) e) s
+        FROM s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cycle.pk, False, *score_params, *inner_params])
+        cursor.execute(sql, [*inner_params, *score_params, cycle.pk, False])
 
 
 def _select(cycle: Cycle) -> None:
@@ -257,12 +277,12 @@ def _select(cycle: Cycle) -> None:
             for pk, quota in quotas.items():
                 quota.quota = seats[pk]
         for quota in quotas.values():
-            if quota.quota:
-                candidates.filter(
-                    province_id=quota.province_id, province_rank__lte=quota.quota
-                ).update(selected=True)
-    for quota in quotas.values():
-        quota.save()
+            quota.save()
+        # One pass: each woman against her province's quota (a unique-index look-up).
+        quota_of = ProvinceQuota.objects.filter(
+            cycle=cycle, province_id=OuterRef("province_id")
+        ).values("quota")[:1]
+        candidates.filter(province_rank__lte=Subquery(quota_of)).update(selected=True)
     # Provinces no longer in the cycle keep no quota.
     cycle.quotas.exclude(province_id__in=list(quotas)).delete()
 

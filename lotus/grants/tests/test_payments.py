@@ -47,9 +47,15 @@ def test_issue_uses_default_channel_without_account(issued_cycle):
 
 @pytest.mark.django_db
 def test_issue_gives_each_line_a_unique_reference(issued_cycle):
-    references = list(PaymentLine.objects.filter(cycle=issued_cycle).values_list("reference"))
+    references = list(
+        PaymentLine.objects.filter(cycle=issued_cycle)
+        .order_by("reference")
+        .values_list("reference", flat=True)
+    )
 
-    assert len(references) == len(set(references)) == 3
+    assert len(set(references)) == 3
+    assert references == [payment_reference(issued_cycle.pk, seq) for seq in (1, 2, 3)]
+    assert all(reference_is_valid(r) for r in references)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,235 @@
+"""Programme and cycle set-up pages, the criteria editor and the targeting results."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lotus.accounts.roles import Capability
+from lotus.accounts.selectors import require_capability
+from lotus.grants import selectors
+from lotus.grants.criteria import EMPTY_CRITERIA
+from lotus.grants.criteria_editor import apply_action, editor_rows, tree_from_post
+from lotus.grants.forms import CycleForm, ProgrammeForm, WeightsForm
+from lotus.grants.services import cycles as cycle_services
+from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE, targeting_run
+
+
+def _partial(request: HttpRequest, template: str, name: str) -> str:
+    return f"{template}#{name}" if request.htmx else template
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = selectors.programme_list(user=request.user)
+    cycles = selectors.cycle_list(user=request.user)[:50]
+    return render(
+        request, "grants/programme_list.html", {"programmes": programmes, "cycles": cycles}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_create(request: HttpRequest) -> HttpResponse:
+    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
+    form = ProgrammeForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = cycle_services.programme_create(
+                actor=request.user, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("grants:programme_detail", programme.pk)
+    return render(request, "grants/form.html", {"form": form, "title": _("New programme")})
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = selectors.programme_get(user=request.user, pk=pk)
+    cycles = selectors.cycle_list(user=request.user, programme=programme)
+    return render(
+        request, "grants/programme_detail.html", {"programme": programme, "cycles": cycles}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = selectors.programme_get(user=request.user, pk=pk)
+    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
+    form = ProgrammeForm(request.POST or None, instance=programme, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle_services.programme_update(
+                actor=request.user, programme=programme, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("grants:programme_detail", programme.pk)
+    return render(request, "grants/form.html", {"form": form, "title": programme.name})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = selectors.programme_get(user=request.user, pk=pk)
+    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
+    form = CycleForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = cycle_services.cycle_create(
+                actor=request.user, programme=programme, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("grants:cycle_criteria", cycle.pk)
+    return render(
+        request, "grants/form.html", {"form": form, "title": _("New cycle"), "parent": programme}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
+    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
+    form = CycleForm(request.POST or None, instance=cycle, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle_services.cycle_update(
+                actor=request.user, cycle=cycle, data=dict(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("grants:cycle_detail", cycle.pk)
+    return render(request, "grants/form.html", {"form": form, "title": cycle.name})
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_get(user=request.user, pk=pk)
+    context = {
+        "cycle": cycle,
+        "tie_rule": TIE_RULE,
+        "quota_rule": QUOTA_RULE,
+        "quotas": cycle.quotas.select_related("province"),
+        "transitions": cycle.transitions.select_related("actor"),
+        "approvals": cycle.approvals.select_related("approver"),
+        "approvals_needed": cycle_services.approvals_needed(cycle),
+        "runs": cycle.runs.select_related("run_by")[:5],
+        "criteria_lines": selectors.criteria_lines(cycle),
+        "weights": selectors.weight_rows(user=request.user, cycle=cycle),
+        "stale": cycle.status == cycle.Status.DRAFT and not cycle.fingerprint,
+        "pending_lines": selectors.pending_line_count(cycle),
+    }
+    return render(request, "grants/cycle_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
+    """The criteria editor: every change re-renders the editor and the eligible counts."""
+    cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
+    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
+    allow_restricted = scope.can(Capability.READ_SENSITIVE)
+    tree = cycle.criteria or dict(EMPTY_CRITERIA, items=[])
+    weights_form = WeightsForm(cycle=cycle, allow_restricted=allow_restricted)
+    preview, error = None, None
+    if request.method == "POST":
+        tree = apply_action(tree_from_post(request.POST), request.POST.get("action", ""))
+        weights_form = WeightsForm(request.POST, cycle=cycle, allow_restricted=allow_restricted)
+        if request.POST.get("action") == "save" and weights_form.is_valid():
+            try:
+                cycle_services.cycle_criteria_save(
+                    actor=request.user,
+                    cycle=cycle,
+                    criteria=tree,
+                    weights=weights_form.weights(),
+                    quota_mode=weights_form.cleaned_data["quota_mode"],
+                    manual_quotas=weights_form.manual_quotas(),
+                )
+            except ValidationError as exc:
+                error = exc
+            else:
+                messages.success(request, _("Criteria saved as a new version."))
+                return redirect("grants:cycle_detail", cycle.pk)
+    try:
+        preview = selectors.eligibility_preview(user=request.user, cycle=cycle, criteria=tree)
+    except ValidationError as exc:
+        error = error or exc
+    context = {
+        "cycle": cycle,
+        "rows": editor_rows(tree, cycle=cycle, allow_restricted=allow_restricted),
+        "root_op": tree.get("op", "all"),
+        "weights_form": weights_form,
+        "preview": preview,
+        "preview_total": sum(r.eligible for r in preview or []),
+        "consent_total": sum(r.consenting for r in preview or []),
+        "error": error,
+        "editable": cycle.status == cycle.Status.DRAFT,
+    }
+    return render(
+        request, _partial(request, "grants/cycle_criteria.html", "criteria-editor"), context
+    )
+
+
+@login_required
+def cycle_criteria_history(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_get(user=request.user, pk=pk)
+    versions = selectors.criteria_version_diffs(cycle=cycle)
+    return render(
+        request, "grants/cycle_criteria_history.html", {"cycle": cycle, "versions": versions}
+    )
+
+
+@login_required
+@require_POST
+def cycle_run(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
+    try:
+        run = targeting_run(actor=request.user, cycle=cycle)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Targeting done: %(selected)s selected of %(eligible)s eligible.")
+            % {"selected": run.selected_count, "eligible": run.eligible_count},
+        )
+    return redirect("grants:cycle_detail", cycle.pk)
+
+
+@login_required
+def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_get(user=request.user, pk=pk)
+    show = request.GET.get("show", "selected")
+    query = request.GET.get("q", "").strip()
+    selected = {"selected": True, "others": False}.get(show)
+    candidates = selectors.candidate_list(
+        user=request.user, cycle=cycle, selected=selected, query=query
+    )
+    page = Paginator(candidates, 50).get_page(request.GET.get("page"))
+    context = {"cycle": cycle, "page": page, "show": show, "query": query}
+    return render(
+        request, _partial(request, "grants/candidate_list.html", "candidate-rows"), context
+    )
+
+
+@login_required
+def candidate_explain(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    cycle = selectors.cycle_get(user=request.user, pk=pk)
+    explanation = selectors.candidate_explanation(
+        user=request.user, cycle=cycle, person_pk=person_pk
+    )
+    return render(request, "grants/candidate_explain.html", {"cycle": cycle, "x": explanation})
