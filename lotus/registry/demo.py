@@ -637,47 +637,43 @@ class _Generator:
 
 
 class _Inserter:
-    """Plain multi-row INSERTs for one model.
+    """Plain INSERTs (COPY on PostgreSQL) of ready rows for one model.
 
     bulk_create spends most of its time preparing each of Person's 45 fields through the
     field API (90 s for 100,000 persons on the demo machine); the demo rows are built
-    already clean, so they go straight to `executemany`, with only dates and times adapted
+    already clean, so they go straight to the cursor, with only dates and times adapted
     for the database. Derived fields (name_key, has_disability, province) are filled by the
     generator itself, as person_bulk_create would.
     """
 
     def __init__(self, model, now: dt.datetime):
         ops = connection.ops
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        self.sql = (
-            f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
-        )
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.table = ops.quote_name(model._meta.db_table)
+        self.column_list = ", ".join(ops.quote_name(f.column) for f in fields)
         stamp = ops.adapt_datetimefield_value(now)
-        # (attname, value when the row leaves it out); auto_now stamps are set here because
-        # executemany bypasses the fields' pre_save.
-        self.columns = [
-            (
-                f.attname,
-                stamp
-                if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
-                else f.get_default(),
-            )
-            for f in self.fields
+        # The value of each column when the row leaves it out; auto_now stamps are set here
+        # because these INSERTs bypass the fields' pre_save.
+        self.defaults = [
+            stamp
+            if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+            else f.get_default()
+            for f in fields
         ]
-        self.defaults = [default for _, default in self.columns]
-        self.index = {name: i for i, (name, _) in enumerate(self.columns)}
+        self.index = {f.attname: i for i, f in enumerate(fields)}
         self.date_columns = [
             i
-            for i, f in enumerate(self.fields)
+            for i, f in enumerate(fields)
             if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)
         ]
+        marks = ", ".join(["%s"] * len(fields))
+        self.insert_sql = f"INSERT INTO {self.table} ({self.column_list}) VALUES ({marks})"
+        self.copy_sql = f"COPY {self.table} ({self.column_list}) FROM STDIN"
 
     def insert(self, rows: list[dict]) -> None:
         adapt = connection.ops.adapt_datefield_value
-        values = []
         index = self.index
+        values = []
         for row in rows:
             line = self.defaults.copy()
             for name, value in row.items():
@@ -686,8 +682,15 @@ class _Inserter:
                 line[i] = adapt(line[i])
             values.append(line)
         with connection.cursor() as cursor:
-            for start in range(0, len(values), BATCH_SIZE):
-                cursor.executemany(self.sql, values[start : start + BATCH_SIZE])
+            if connection.vendor == "postgresql":
+                # executemany costs PostgreSQL a round trip and an executor start per row
+                # (2.5 min for 100,000 persons); COPY streams the rows in one statement.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for line in values:
+                        copy.write_row(line)
+            else:
+                # SQLite runs executemany on one prepared statement, its fastest path.
+                cursor.executemany(self.insert_sql, values)
 
 
 @contextmanager
