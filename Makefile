@@ -45,6 +45,15 @@ test: lint chromium
 test-postgres: install chromium
 	scripts/with-postgres $(BIN)/pytest
 
+# The linkage on Spark: pyspark (the `spark` extra, kept out of the main install), Java 17,
+# and the tests marked `spark`, which the default run leaves out.
+.PHONY: test-spark
+test-spark: install
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq \
+		&& apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	LOTUS_TEST_SPARK=1 LOTUS_LINKAGE_BACKEND=spark $(BIN)/pytest -m spark lotus/linkage
+
 bench: install
 	$(BIN)/python bench/run_all.py
 

@@ -53,6 +53,7 @@ def _spark_session():
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("LOTUS_SPARK_DRIVER_MEMORY", "2g"))
         .getOrCreate()
     )
@@ -63,7 +64,12 @@ def make_db_api(backend: str | None = None):
     if backend == SPARK:
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=_spark_session(), num_partitions_on_repartition=4)
+        # Persisting (not checkpointing) breaks lineage without a shared checkpoint directory.
+        return SparkAPI(
+            spark_session=_spark_session(),
+            num_partitions_on_repartition=4,
+            break_lineage_method="persist",
+        )
     import duckdb
     from splink import DuckDBAPI
 

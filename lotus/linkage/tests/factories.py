@@ -27,7 +27,9 @@ class CandidatePairFactory(factory.django.DjangoModelFactory):
         model = CandidatePair
 
     person_l = factory.SubFactory(PersonFactory)
-    person_r = factory.SubFactory(PersonFactory, commune=factory.SelfAttribute("..person_l.commune"))
+    person_r = factory.SubFactory(
+        PersonFactory, commune=factory.SelfAttribute("..person_l.commune")
+    )
     match_probability = 0.97
     match_weight = 5.0
     explanation = factory.LazyFunction(

@@ -7,8 +7,14 @@ import pytest
 
 from lotus.linkage.engine import predict_duplicates
 from lotus.linkage.features import person_features
-from lotus.linkage.model import COMPARISONS, load_parameters, prior_probability, score_pair, tf_tables
-from lotus.linkage.model import within_one_edit
+from lotus.linkage.model import (
+    COMPARISONS,
+    load_parameters,
+    prior_probability,
+    score_pair,
+    tf_tables,
+    within_one_edit,
+)
 
 PEOPLE = [
     ("Nguyễn Thị Hoa", dt.date(1985, 6, 15), "079185000001", "0912345678", 1, 1),

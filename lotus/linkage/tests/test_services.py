@@ -111,7 +111,9 @@ def test_pair_decide_rejects_a_pair_already_decided(commune_officer, commune_a):
 
 
 @pytest.mark.django_db
-def test_pair_decide_refuses_a_reviewer_outside_one_persons_scope(commune_officer, commune_a, commune_b):
+def test_pair_decide_refuses_a_reviewer_outside_one_persons_scope(
+    commune_officer, commune_a, commune_b
+):
     pair = CandidatePairFactory(person_l__commune=commune_a, person_r__commune=commune_b)
     with pytest.raises(PermissionDenied):
         services.pair_decide(actor=commune_officer, pair=pair, decision="different")
