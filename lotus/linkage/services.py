@@ -209,11 +209,14 @@ def _blocking_sql(rule: str, ids: Sequence[int]) -> str:
     persons = Person._meta.db_table
     condition = rule.replace("l.", "n.").replace("r.", "e.")
     id_list = ",".join(str(int(i)) for i in ids)
+    # CROSS JOIN makes SQLite start from the few new keys and probe the registry's keys
+    # through the rule's index; PostgreSQL plans it as an ordinary join.
     return (
-        f"SELECT DISTINCT e.person_id FROM {keys} n "
-        f"JOIN {keys} e ON {condition} "
-        f"JOIN {persons} p ON p.id = e.person_id AND p.merged_into_id IS NULL "
-        f"WHERE n.person_id IN ({id_list}) AND e.person_id NOT IN ({id_list})"
+        f"SELECT DISTINCT e.person_id FROM {keys} n CROSS JOIN {keys} e "
+        f"CROSS JOIN {persons} p "
+        f"WHERE n.person_id IN ({id_list}) AND {condition} "
+        f"AND p.id = e.person_id AND p.merged_into_id IS NULL "
+        f"AND e.person_id NOT IN ({id_list})"
     )
 
 

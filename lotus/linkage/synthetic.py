@@ -297,7 +297,7 @@ class Generator:
             record["commune_id"] = rng.choice(self.communes[record["province_id"]])
         elif rng.random() < rates.moved_commune:
             record["commune_id"] = rng.choice(self.communes[record["province_id"]])
-        elif rng.random() < rates.old_address:
+        elif record["commune_id"] is not None and rng.random() < rates.old_address:
             # An old commune split between today's: placed in neither, both are candidates.
             other = rng.choice(self.communes[record["province_id"]])
             record["commune_candidates"] = sorted({record["commune_id"], other})
@@ -316,8 +316,9 @@ class Generator:
         record["phone"] = phone
 
         cccd = original["cccd"]
-        if rng.random() < rates.cmnd_instead:
-            record["cmnd"] = original["_cmnd"]
+        former_id = original.get("_cmnd") or original.get("cmnd")
+        if former_id and rng.random() < rates.cmnd_instead:
+            record["cmnd"] = former_id
             cccd = ""
         elif rng.random() < rates.cccd_missing:
             cccd = ""
