@@ -235,6 +235,27 @@ COMPARISONS: tuple[Comparison, ...] = (
 
 COMPARISON_BY_NAME = {c.name: c for c in COMPARISONS}
 
+# Level labels are keys of the shipped model; these are what reviewers read.
+LEVEL_DISPLAY = {
+    "day and month swapped": _("day and month swapped"),
+    "different": _("different"),
+    "different province": _("different province"),
+    "missing": _("missing"),
+    "old address may lie in the commune": _("old address may lie in the commune"),
+    "one digit apart": _("one digit apart"),
+    "one holds the other": _("one holds the other"),
+    "one letter apart": _("one letter apart"),
+    "same": _("same"),
+    "same commune": _("same commune"),
+    "same date": _("same date"),
+    "same letters, other tone marks": _("same letters, other tone marks"),
+    "same province": _("same province"),
+    "same without tone marks": _("same without tone marks"),
+    "same year": _("same year"),
+    "same year, one has the year only": _("same year, one has the year only"),
+    "same, same tone marks": _("same, same tone marks"),
+}
+
 # Blocking: only pairs agreeing on one of these are compared. Each is selective enough for a
 # million records (no rule on birth date or on name + province alone), and together they
 # find a duplicate that kept its CCCD, its phone, or its given name and birth year, or its

@@ -16,6 +16,7 @@ from lotus.core.text import fold
 from lotus.linkage.features import person_features
 from lotus.linkage.model import (
     COMPARISON_BY_NAME,
+    LEVEL_DISPLAY,
     TF_COLUMNS,
     Score,
     blended_tf,
@@ -126,7 +127,7 @@ def pair_explanation(pair: CandidatePair) -> list[ExplainedField]:
             ExplainedField(
                 comparison=comparison.name,
                 label=comparison.description,
-                level=item["level"],
+                level=str(LEVEL_DISPLAY.get(item["level"], item["level"])),
                 weight=item["weight"],
                 left=value(pair.person_l),
                 right=value(pair.person_r),
