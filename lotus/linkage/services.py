@@ -76,12 +76,12 @@ def _features_from_key(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-@transaction.atomic
 def person_keys_refresh(*, person_ids: Iterable[int] | None = None, batch_size: int = 5000) -> int:
     """Compute the linkage keys of live persons whose key is missing or older than the person.
 
-    With `person_ids`, only those persons (an import's new rows) are (re)computed.
-    Returns the number of keys written.
+    With `person_ids`, only those persons (an import's new rows) are (re)computed. Keys are
+    written batch by batch, each in its own short transaction, so a full refresh of a large
+    registry never holds SQLite's write lock for long. Returns the number of keys written.
     """
     persons = Person.objects.all()
     if person_ids is not None:
@@ -91,19 +91,19 @@ def person_keys_refresh(*, person_ids: Iterable[int] | None = None, batch_size: 
             person=OuterRef("pk"), person_updated_at__gte=OuterRef("updated_at")
         )
         persons = persons.exclude(Exists(fresh))
-    rows = list(persons.order_by().values(*_PERSON_FIELDS))
-    if not rows:
-        return 0
-    ids = [row["id"] for row in rows]
-    candidates = _candidates_by_person(ids if len(ids) < 50_000 else None)
-    keys = []
-    for row in rows:
-        row["commune_candidates"] = candidates.get(row["id"], ())
-        keys.append(_key_from_features(person_features(row), row["updated_at"]))
+    ids = list(persons.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        PersonKey.objects.filter(person_id__in=ids[start : start + batch_size]).delete()
-    PersonKey.objects.bulk_create(keys, batch_size=batch_size)
-    return len(keys)
+        chunk = ids[start : start + batch_size]
+        rows = list(Person.objects.filter(pk__in=chunk).values(*_PERSON_FIELDS))
+        candidates = _candidates_by_person(chunk)
+        keys = []
+        for row in rows:
+            row["commune_candidates"] = candidates.get(row["id"], ())
+            keys.append(_key_from_features(person_features(row), row["updated_at"]))
+        with transaction.atomic():
+            PersonKey.objects.filter(person_id__in=chunk).delete()
+            PersonKey.objects.bulk_create(keys, batch_size=batch_size)
+    return len(ids)
 
 
 def _live_keys():
