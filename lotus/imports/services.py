@@ -19,7 +19,7 @@ import importlib.util
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -269,7 +269,7 @@ def _validated(
         yield [make(r) for r in pending.popleft().get()]
 
 
-def _link_new_persons(person_ids: list[int], actor: User | None) -> None:
+def _link_new_persons(person_ids: Sequence[int], actor: User | None) -> None:
     """Hand the new persons to deduplication (lotus.linkage), when that app is installed."""
     if not person_ids or importlib.util.find_spec("lotus.linkage") is None:
         return
@@ -308,7 +308,7 @@ def import_job_run(
     )
     job.status = ImportJob.Status.RUNNING
     finished = False
-    new_ids: list[int] = []
+    new_ids: Sequence[int] = ()
     try:
         with _bulk_mode():
             new_ids = _run(job, path, scope, workers, on_progress)
@@ -379,7 +379,7 @@ def _sqlite_tuning_undo() -> None:
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-def _run(job, path, scope, workers, on_progress) -> list[int]:
+def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
     """Validate and store the rows of the file at `path`; the ids of the new persons."""
     writer = PersonWriter()
     validator = RowValidator(
@@ -402,12 +402,12 @@ def _run(job, path, scope, workers, on_progress) -> list[int]:
             reader = open_source(path, name=job.original_name)
         except UnreadableFileError as exc:
             _fail(job, str(exc))
-            return []
+            return ()
         try:
             if [str(h) for h in reader.headers] != job.headers:
                 with translation.override(settings.LANGUAGE_CODE):
                     _fail(job, str(_("The columns of the file changed since it was uploaded.")))
-                return []
+                return ()
             batch: list[RowResult] = []
             for outcomes in _validated(validator, reader.rows(), pool, workers):
                 batch.extend(outcomes)
