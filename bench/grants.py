@@ -46,6 +46,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from lotus.accounts.models import Branch, User  # noqa: E402
 from lotus.accounts.roles import ROLE_CAPABILITIES, Capability, Role  # noqa: E402
@@ -114,30 +115,64 @@ def birth(rng: random.Random, low: int, high: int) -> dt.date:
     return dt.date(rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
 
 
-def person(rng, n, sex, born, commune, relationship, household_id) -> Person:
+def fast_insert(model, rows: list[dict]) -> None:
+    """executemany of plain tuples: every column from the model, defaults filled in once.
+
+    Django's bulk_create spends most of its time per object and per field; a million rows
+    of the registry are written here in a fraction of that, with the same column values.
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    template = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        else:
+            value = f.get_default()
+        template[f.attname] = f.get_db_prep_save(value, connection)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    adapt = connection.ops.adapt_datefield_value
+    tuples = []
+    for row in rows:
+        values = dict(template)
+        for key, value in row.items():
+            values[key] = adapt(value) if isinstance(value, dt.date) else value
+        tuples.append(tuple(values[f.attname] for f in fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(tuples), BATCH):
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                tuples[start : start + BATCH],
+            )
+
+
+def person_row(rng, n, sex, born, commune, relationship, household_id) -> dict:
     given = rng.choice(GIVEN)
     female = sex == "F"
     adult = born.year <= 2005
-    return Person(
-        full_name=f"Nguyễn Thị {given}",
-        family_name="Nguyễn",
-        middle_name="Thị",
-        given_name=given,
-        name_key=f"nguyen thi {given.lower()}",
-        birth_date=born,
-        birth_year=born.year,
-        sex=sex,
-        cccd=f"079{1 if female else 0}{born.year % 100:02d}{n % 1_000_000:06d}",
-        phone=f"+8490{n:07d}",
-        commune_id=commune[0],
-        province_id=commune[1],
-        household_id=household_id,
-        relationship_to_head=relationship,
-        is_pregnant=female and adult and born.year >= 1980 and rng.random() < 0.04,
-        is_migrant_worker=adult and rng.random() < 0.06,
-        has_disability=rng.random() < 0.04,
-        address_text="Ấp 1",
-    )
+    return {
+        "full_name": f"Nguyễn Thị {given}",
+        "family_name": "Nguyễn",
+        "middle_name": "Thị",
+        "given_name": given,
+        "name_key": f"nguyen thi {given.lower()}",
+        "birth_date": born,
+        "birth_year": born.year,
+        "birth_date_precision": "day",
+        "sex": sex,
+        "cccd": f"079{1 if female else 0}{born.year % 100:02d}{n % 1_000_000:06d}",
+        "phone": f"+8490{n:07d}",
+        "commune_id": commune[0],
+        "province_id": commune[1],
+        "household_id": household_id,
+        "relationship_to_head": relationship,
+        "is_pregnant": female and adult and born.year >= 1980 and rng.random() < 0.04,
+        "is_migrant_worker": adult and rng.random() < 0.06,
+        "has_disability": rng.random() < 0.04,
+        "address_text": "Ấp 1",
+    }
 
 
 def make_persons(total: int) -> None:
@@ -146,15 +181,15 @@ def make_persons(total: int) -> None:
     made = 0
     n = 0
     while made < total:
-        households = Household.objects.bulk_create(
-            [
-                Household(commune_id=c[0], province_id=c[1])
-                for c in (rng.choice(places) for _ in range(BATCH // 2))
-            ]
-        )
-        persons: list[Person] = []
-        for household in households:
-            place = (household.commune_id, household.province_id)
+        last = Household.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        chosen = [rng.choice(places) for _ in range(BATCH // 2)]
+        fast_insert(Household, [{"commune_id": c[0], "province_id": c[1]} for c in chosen])
+        households = Household.objects.filter(pk__gt=last).order_by("pk")
+        rows: list[dict] = []
+        for pk, commune_id, province_id in households.values_list(
+            "pk", "commune_id", "province_id"
+        ):
+            place = (commune_id, province_id)
             head_sex = "F" if rng.random() < 0.55 else "M"
             members = [(head_sex, birth(rng, 1950, 2000), "head")]
             if rng.random() < 0.6:
@@ -165,9 +200,10 @@ def make_persons(total: int) -> None:
                 members.append(("F", birth(rng, 1935, 1962), "parent"))
             for sex, born, relationship in members:
                 n += 1
-                persons.append(person(rng, n, sex, born, place, relationship, household.pk))
-        Person.objects.bulk_create(persons[: total - made], batch_size=BATCH)
-        made += min(len(persons), total - made)
+                rows.append(person_row(rng, n, sex, born, place, relationship, pk))
+        rows = rows[: total - made]
+        fast_insert(Person, rows)
+        made += len(rows)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE registry_household SET head_id = (SELECT MIN(p.id) FROM registry_person p "
@@ -179,17 +215,17 @@ def make_facts() -> None:
     rng = random.Random(15)
     women = list(Person.objects.filter(sex="F", birth_year__lte=2005).values_list("pk", flat=True))
     consents = [
-        Consent(
-            person_id=pk,
-            purpose=PURPOSE,
-            given_on=dt.date(2023, 5, 1),
-            method="written",
-            text_version="2023-05",
-        )
+        {
+            "person_id": pk,
+            "purpose": PURPOSE,
+            "given_on": dt.date(2023, 5, 1),
+            "method": "written",
+            "text_version": "2023-05",
+        }
         for pk in women
         if rng.random() < 0.9
     ]
-    Consent.objects.bulk_create(consents, batch_size=BATCH)
+    fast_insert(Consent, consents)
     RestrictedFact.objects.bulk_create(
         [
             RestrictedFact(person_id=pk, kind=rng.choice(["hiv_status", "gbv_survivor"]))
@@ -263,6 +299,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--grants", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="stop after writing the persons")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -277,6 +314,8 @@ def main() -> int:
         f"({connection.vendor})",
         flush=True,
     )
+    if args.keep:
+        return 0
     manager, finance = users()
     programme = Programme.objects.create(
         name="Bench programme", donors="Government of Australia", consent_purpose=PURPOSE,
@@ -298,8 +337,7 @@ def main() -> int:
         cycle=cycle,
         criteria=CRITERIA,
     )
-    print(f"  eligible {sum(r.eligible for r in rows):,}, consenting "
-          f"{sum(r.consenting for r in rows):,}")  # fmt: skip
+    print(f"  eligible {sum(r.eligible for r in rows):,}")
     run, t_run = timed("eligibility + scoring + ranking + selection", targeting_run,
                        actor=manager, cycle=cycle)  # fmt: skip
     print(f"  selected {run.selected_count:,} of {run.eligible_count:,} eligible; "

@@ -352,13 +352,18 @@ class PaymentLine(models.Model):
     provider = models.CharField(_("bank, wallet or post office"), max_length=100, blank=True)
     account_number = models.CharField(_("account number"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, related_name="+")
+    # No index of their own: lines are always read within a cycle (cycle+status index).
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     result_on = models.DateField(null=True, blank=True)
     result_note = models.CharField(max_length=300, blank=True)
     reissued = models.BooleanField(default=False)
     reissue_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:

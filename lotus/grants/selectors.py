@@ -21,6 +21,7 @@ from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import Scope, require_capability, scope_for
 from lotus.geo.models import Province
+from lotus.grants import sampling
 from lotus.grants.criteria import (
     CATEGORIES,
     CATEGORY_BIT,
@@ -36,15 +37,19 @@ from lotus.grants.criteria import (
     validate_criteria,
 )
 from lotus.grants.models import (
+    Activity,
     Candidate,
     CriteriaVersion,
     Cycle,
     Grievance,
+    LivelihoodSurvey,
     Overpayment,
     PaymentLine,
     Programme,
+    VerificationRecord,
+    VerificationSample,
 )
-from lotus.grants.services.targeting import consenting_person_ids, cycle_context, population
+from lotus.grants.services.targeting import cycle_context, population
 from lotus.registry.models import Person
 
 VIEW_CAPABILITIES = (
@@ -128,11 +133,12 @@ def cycle_for_manager(*, user: User, pk: int) -> Cycle:
 class PreviewRow:
     province: Province
     eligible: int
-    consenting: int
 
 
 def eligibility_preview(*, user: User, cycle: Cycle, criteria: dict) -> list[PreviewRow]:
-    """Eligible women per province under `criteria` (not yet saved), and how many consented.
+    """Eligible women per province under `criteria` (not yet saved).
+
+    Consent is left to the run: counting it here would double the preview's cost.
 
     Raises:
         PermissionDenied: the user does not run programmes.
@@ -141,19 +147,9 @@ def eligibility_preview(*, user: User, cycle: Cycle, criteria: dict) -> list[Pre
     scope = require_capability(user, Capability.MANAGE_PROGRAMMES)
     tree = validate_criteria(criteria, allow_restricted=scope.can(Capability.READ_SENSITIVE))
     persons = population(cycle).filter(criteria_q(tree, cycle_context(cycle)))
-    consenting = consenting_person_ids(cycle.programme.consent_purpose, timezone.localdate())
-    counts = {
-        row["province_id"]: row
-        for row in persons.values("province_id").annotate(
-            eligible=Count("id"), consenting=Count("id", filter=Q(pk__in=consenting))
-        )
-    }
+    counts = dict(persons.values_list("province_id").annotate(n=Count("id")).order_by())
     return [
-        PreviewRow(
-            province=province,
-            eligible=counts.get(province.pk, {}).get("eligible", 0),
-            consenting=counts.get(province.pk, {}).get("consenting", 0),
-        )
+        PreviewRow(province=province, eligible=counts.get(province.pk, 0))
         for province in cycle.provinces.order_by("name_folded")
     ]
 
@@ -572,3 +568,104 @@ def _reason(cycle: Cycle, person, candidate: Candidate | None) -> str:
     if candidate.selected:
         return str(_("Selected: her rank is within the grants available."))
     return str(_("Eligible, but ranked below the last grant the budget or quota allows."))
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def verification_record_list(*, user: User, sample: VerificationSample) -> QuerySet:
+    """The sample's women the user may see, with their payment line."""
+    scope = grants_scope(user)
+    if not can_see_persons(scope):
+        raise PermissionDenied
+    return scoped(scope, sample.records.all()).select_related("line", "commune", "checked_by")
+
+
+@dataclass
+class SampleReport:
+    visited: int
+    full: int
+    not_reached: int
+    problems: int
+    share: float | None
+    margin: float | None
+
+
+def sample_report(*, sample: VerificationSample) -> SampleReport:
+    """Share of reached women who received the full amount, with its margin of error."""
+    Outcome = VerificationRecord.Outcome
+    counts = dict(sample.records.values_list("outcome").annotate(n=Count("id")).order_by())
+    reached = sum(counts.get(o, 0) for o in (Outcome.FULL, Outcome.PARTIAL, Outcome.NOT_RECEIVED))
+    full = counts.get(Outcome.FULL, 0)
+    result = sampling.share_with_margin(
+        successes=full, observed=reached, population=sample.population,
+        confidence=sample.confidence,
+    )  # fmt: skip
+    return SampleReport(
+        visited=reached + counts.get(Outcome.NOT_REACHED, 0),
+        full=full,
+        not_reached=counts.get(Outcome.NOT_REACHED, 0),
+        problems=reached - full,
+        share=result[0] if result else None,
+        margin=result[1] if result else None,
+    )
+
+
+# --- follow-up ---------------------------------------------------------------------------
+
+
+def grantee_list(*, user: User, cycle: Cycle) -> QuerySet[PaymentLine]:
+    """Women paid in the cycle that the user may see (one line each)."""
+    return payment_line_list(user=user, cycle=cycle, status=PaymentLine.Status.PAID)
+
+
+@dataclass
+class IncomeRow:
+    label: str
+    women: int
+    baseline: int | None
+    follow_up: int | None
+    change_pct: float | None
+
+
+def income_change_report(*, user: User, cycle: Cycle) -> dict[str, list[IncomeRow]]:
+    """Average monthly income at baseline and follow-up of women surveyed both times,
+    by province and by livelihood activity (the activity reported at follow-up)."""
+    scope = grants_scope(user)
+    surveys = scoped(scope, LivelihoodSurvey.objects.filter(cycle=cycle))
+    baseline = dict(
+        surveys.filter(kind=LivelihoodSurvey.Kind.BASELINE).values_list(
+            "person_id", "monthly_income"
+        )
+    )
+    pairs = [
+        (province, activity, baseline[person_id], income)
+        for person_id, province, activity, income in surveys.filter(
+            kind=LivelihoodSurvey.Kind.FOLLOW_UP
+        ).values_list("person_id", "province__name", "activity", "monthly_income")
+        if person_id in baseline
+    ]
+    activities = dict(Activity.choices)
+
+    def rows(key_index: int, labels=None) -> list[IncomeRow]:
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for pair in pairs:
+            groups.setdefault(pair[key_index], []).append((pair[2], pair[3]))
+        out = []
+        for key in sorted(groups):
+            values = groups[key]
+            before = sum(v[0] for v in values) // len(values)
+            after = sum(v[1] for v in values) // len(values)
+            suppress = not scope.can(Capability.READ_SENSITIVE) and len(values) < SMALL_COUNT
+            out.append(
+                IncomeRow(
+                    str(labels.get(key, key)) if labels else key,
+                    len(values),
+                    None if suppress else before,
+                    None if suppress else after,
+                    None if suppress or not before else round(100 * (after - before) / before, 1),
+                )
+            )
+        return out
+
+    return {"provinces": rows(0), "activities": rows(1, activities)}

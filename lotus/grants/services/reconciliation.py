@@ -165,6 +165,24 @@ def _outcome(line: ResultLine, state: dict, paid_persons: set[int]) -> tuple[str
     return Outcome.FAILED, ""
 
 
+ROW_COLUMNS = (
+    "source_id", "row_number", "reference", "reported_status", "reported_amount", "paid_on",
+    "note", "outcome", "line_id",
+)  # fmt: skip
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Write the file's lines with executemany: a result file can hold 100,000 of them."""
+    table = connection.ops.quote_name(ReconciliationRow._meta.db_table)
+    columns = ", ".join(ROW_COLUMNS)
+    marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows[start : start + CHUNK]
+            )
+
+
 def _apply(source: ReconciliationImport, outcome: str, status: str) -> int:
     """One UPDATE … FROM: the lines this import settled take their status, date and note."""
     quote = connection.ops.quote_name
@@ -218,24 +236,19 @@ def reconciliation_import(
     )
     counts = dict.fromkeys(ReconciliationRow.Outcome.values, 0)
     rows = []
+    adapt = connection.ops.adapt_datefield_value
     for line in lines:
         outcome, note = _outcome(line, state, paid_persons)
         counts[outcome] += 1
         found = state.get(line.reference) if outcome != ReconciliationRow.Outcome.INVALID else None
         rows.append(
-            ReconciliationRow(
-                source=source,
-                row_number=line.row_number,
-                reference=line.reference,
-                reported_status=line.status,
-                reported_amount=line.amount,
-                paid_on=line.paid_on,
-                note=(line.note or note)[:300],
-                outcome=outcome,
-                line_id=found["pk"] if found else None,
+            (
+                source.pk, line.row_number, line.reference, line.status, line.amount,
+                adapt(line.paid_on), (line.note or note)[:300], outcome,
+                found["pk"] if found else None,
             )
-        )
-    ReconciliationRow.objects.bulk_create(rows, batch_size=CHUNK)
+        )  # fmt: skip
+    _insert_rows(rows)
     _apply(source, ReconciliationRow.Outcome.PAID, PaymentLine.Status.PAID)
     _apply(source, ReconciliationRow.Outcome.FAILED, PaymentLine.Status.FAILED)
     paid = PaymentLine.objects.filter(cycle=cycle, status=PaymentLine.Status.PAID)

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability
@@ -163,6 +165,10 @@ def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
                 error = exc
             else:
                 messages.success(request, _("Criteria saved as a new version."))
+                if request.htmx:
+                    return HttpResponseClientRedirect(
+                        reverse("grants:cycle_detail", args=[cycle.pk])
+                    )
                 return redirect("grants:cycle_detail", cycle.pk)
     try:
         preview = selectors.eligibility_preview(user=request.user, cycle=cycle, criteria=tree)
@@ -175,7 +181,6 @@ def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
         "weights_form": weights_form,
         "preview": preview,
         "preview_total": sum(r.eligible for r in preview or []),
-        "consent_total": sum(r.consenting for r in preview or []),
         "error": error,
         "editable": cycle.status == cycle.Status.DRAFT,
     }
