@@ -16,6 +16,12 @@ pytest_plugins = ["lotus.browser_testing"]
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs a second per account made; tests need no real hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_address_index(request):
     """A rolled-back test must not leave its geography in the address index of the next."""
     if "module_geography" not in request.fixturenames:
