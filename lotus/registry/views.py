@@ -21,6 +21,7 @@ from lotus.registry.forms import (
     PersonForm,
     RestrictedFactForm,
 )
+from lotus.registry.matching import likely_existing_matches
 from lotus.registry.models import Consent
 
 PAGE_SIZE = 25
@@ -97,7 +98,13 @@ def person_history(request: HttpRequest, pk: int) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     scope = require_capability(request.user, Capability.EDIT)
     form = PersonForm(request.POST or None, scope=scope)
+    matches = []
     if request.method == "POST" and form.is_valid():
+        if "confirm_new" not in request.POST:
+            matches = likely_existing_matches(user=request.user, person_data=form.person_data())
+        if matches:
+            context = {"form": form, "person": None, "matches": matches}
+            return render(request, "registry/person_form.html", context)
         try:
             person = services.person_create(actor=request.user, data=form.person_data())
         except ValidationError as exc:

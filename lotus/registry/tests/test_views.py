@@ -152,3 +152,36 @@ def test_login_with_the_right_password_lands_home(client, commune_officer):
         reverse("accounts:login"), {"username": "officer_a", "password": PASSWORD}
     )
     assert response.status_code == 302
+
+
+def _new_person_post(commune, **extra):
+    return {
+        "full_name": "Nguyen Thi Hoa",
+        "birth_date": "15/06/1985",
+        "sex": "F",
+        "cccd": "",
+        "province": commune.province.pk,
+        "commune": commune.pk,
+    } | extra
+
+
+@pytest.mark.django_db
+def test_person_create_shows_a_likely_existing_match_before_saving(officer_client, commune_a):
+    existing = PersonFactory(commune=commune_a, given_name="Hoa")
+    response = officer_client.post(
+        reverse("registry:person_create"), _new_person_post(commune_a, cccd=existing.cccd)
+    )
+    assert response.status_code == 200
+    assert reverse("registry:person_detail", args=[existing.pk]) in response.content.decode()
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_person_create_saves_when_the_officer_confirms_a_new_person(officer_client, commune_a):
+    existing = PersonFactory(commune=commune_a, given_name="Hoa")
+    response = officer_client.post(
+        reverse("registry:person_create"),
+        _new_person_post(commune_a, cccd=existing.cccd, confirm_new="1"),
+    )
+    assert response.status_code == 302
+    assert Person.objects.count() == 2
