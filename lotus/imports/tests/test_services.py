@@ -329,3 +329,13 @@ def test_import_marks_an_unreadable_file_failed(geography, tmp_path):
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert job.error
+
+
+def test_import_recognises_the_same_list_saved_as_xlsx(geography, tmp_path):
+    run(write_csv(tmp_path / "ds.csv", [GOOD_ROW]))
+    as_excel_keeps_it = row(**{"Số CCCD": 82185000123.0, "Ngày sinh": 31213})
+
+    again = run(write_xlsx(tmp_path / "ds.xlsx", [as_excel_keeps_it]))
+
+    assert again.rows_skipped == 1
+    assert Person.objects.count() == 1
