@@ -75,17 +75,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     parser.add_argument("--database", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--skip-full", action="store_true", help="skip the full linkage and the baselines"
+    )
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from lotus.core.text import fold
-    from lotus.linkage.engine import predict_duplicates, predict_new_against_existing
-    from lotus.linkage.features import drop_shared_identifiers, person_features, phone_key
-    from lotus.linkage.model import tf_tables
-    from lotus.linkage.services import EXPORT_THRESHOLD, REVIEW_THRESHOLD, clusters_of
-    from lotus.linkage.synthetic import BENCHMARK_RATES, Generator, generate
+    from lotus.linkage.features import drop_shared_identifiers, person_features
+    from lotus.linkage.synthetic import BENCHMARK_RATES, generate
 
     print(f"Deduplication benchmark: {args.persons:,} records, backend {args.backend}")
     started = time.monotonic()
@@ -101,6 +100,18 @@ def main() -> None:
     started = time.monotonic()
     records = drop_shared_identifiers([person_features(p) for p in population.records])
     features_seconds = time.monotonic() - started
+    if not args.skip_full:
+        full_linkage(args, population, records, truth, started, features_seconds)
+    if args.new:
+        incremental(args, population, records)
+
+
+def full_linkage(args, population, records, truth, started, features_seconds) -> None:
+    from lotus.core.text import fold
+    from lotus.linkage.engine import predict_duplicates
+    from lotus.linkage.features import phone_key
+    from lotus.linkage.services import EXPORT_THRESHOLD, REVIEW_THRESHOLD, clusters_of
+
     predictions = predict_duplicates(
         records, threshold=REVIEW_THRESHOLD, backend=args.backend, explain=False
     )
@@ -137,56 +148,61 @@ def main() -> None:
     found = pairs_within(groups)
     print(line("Baseline: CCCD or phone (OpenSPP)", found, truth, time.monotonic() - started))
 
-    # --- incremental: new rows against the registry ------------------------------------------
-    if args.new:
-        generator = Generator(seed=args.seed + 1)
-        rng = random.Random(args.seed + 2)
-        new_rows, new_truth = [], {}
-        number = len(population.records) + 1_000_000
-        for _ in range(args.new):
-            number += 1
-            if rng.random() < 1 / 3:
-                original = rng.choice(population.records)
-                new_rows.append(generator.duplicate(original, number, BENCHMARK_RATES))
-                new_truth[number] = population.truth[original["id"]]
-            else:
-                row = generator.person(number)
-                row.pop("_cmnd", None)
-                new_rows.append(row)
-                new_truth[number] = number
-        everyone = {**population.truth, **new_truth}
-        by_person = defaultdict(list)
-        for record_id, person_number in everyone.items():
-            by_person[person_number].append(record_id)
-        new_ids = set(new_truth)
-        new_truth_pairs = {
-            pair for pair in pairs_within(by_person) if pair[0] in new_ids or pair[1] in new_ids
-        }
-        tf = tf_tables(records + [person_features(r) for r in new_rows])
-        started = time.monotonic()
-        new_records = [person_features(r) for r in new_rows]
-        found_new = predict_new_against_existing(
-            new_records,
-            records,
-            threshold=REVIEW_THRESHOLD,
-            registry_size=len(records),
-            tf=tf,
-            backend=args.backend,
-            explain=False,
-        )
-        seconds = time.monotonic() - started
-        found = {(p.id_l, p.id_r) for p in found_new if p.match_probability >= EXPORT_THRESHOLD}
-        print(
-            f"New rows: {args.new:,} against {len(records):,} existing, from feature records in"
-            f" memory: {seconds:.1f} s"
-        )
-        print(
-            line(
-                f"New rows, match probability ≥ {EXPORT_THRESHOLD}", found, new_truth_pairs, seconds
-            )
-        )
-        if args.database:
-            database_path(args, population, new_rows, new_truth_pairs)
+
+def incremental(args, population, records) -> None:
+    """New rows against the registry, in memory, then (with --database) through the DB."""
+    from lotus.linkage.engine import predict_new_against_existing
+    from lotus.linkage.features import person_features
+    from lotus.linkage.model import tf_tables
+    from lotus.linkage.services import EXPORT_THRESHOLD, REVIEW_THRESHOLD
+    from lotus.linkage.synthetic import BENCHMARK_RATES, Generator
+
+    generator = Generator(seed=args.seed + 1)
+    rng = random.Random(args.seed + 2)
+    new_rows, new_truth = [], {}
+    number = len(population.records) + 1_000_000
+    for _ in range(args.new):
+        number += 1
+        if rng.random() < 1 / 3:
+            original = rng.choice(population.records)
+            new_rows.append(generator.duplicate(original, number, BENCHMARK_RATES))
+            new_truth[number] = population.truth[original["id"]]
+        else:
+            row = generator.person(number)
+            row.pop("_cmnd", None)
+            new_rows.append(row)
+            new_truth[number] = number
+    everyone = {**population.truth, **new_truth}
+    by_person = defaultdict(list)
+    for record_id, person_number in everyone.items():
+        by_person[person_number].append(record_id)
+    new_ids = set(new_truth)
+    new_truth_pairs = {
+        pair for pair in pairs_within(by_person) if pair[0] in new_ids or pair[1] in new_ids
+    }
+    tf = tf_tables(records + [person_features(r) for r in new_rows])
+    started = time.monotonic()
+    new_records = [person_features(r) for r in new_rows]
+    found_new = predict_new_against_existing(
+        new_records,
+        records,
+        threshold=REVIEW_THRESHOLD,
+        registry_size=len(records),
+        tf=tf,
+        backend=args.backend,
+        explain=False,
+    )
+    seconds = time.monotonic() - started
+    found = {(p.id_l, p.id_r) for p in found_new if p.match_probability >= EXPORT_THRESHOLD}
+    print(
+        f"New rows: {args.new:,} against {len(records):,} existing, from feature records in"
+        f" memory: {seconds:.1f} s"
+    )
+    print(
+        line(f"New rows, match probability ≥ {EXPORT_THRESHOLD}", found, new_truth_pairs, seconds)
+    )
+    if args.database:
+        database_path(args, population, new_rows, new_truth_pairs)
 
 
 def database_path(args, population, new_rows, truth_pairs) -> None:

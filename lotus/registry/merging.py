@@ -229,6 +229,8 @@ def person_merge(*, actor: Any, survivor: Person, merged: Person) -> MergeOutcom
             reference.model._base_manager.filter(pk__in=pks).update(**{reference.field: survivor})
             moved.append({"model": reference.key[0], "field": reference.field, "pks": pks})
     merged.merged_into = survivor
+    if actor is not None:
+        merged._history_user = actor  # django-simple-history records who merged
     merged.save(update_fields=["merged_into", "updated_at"])
     return MergeOutcome(moved=moved, consequences=merge.consequences)
 
@@ -266,6 +268,8 @@ def person_unmerge(
             **{entry["field"]: merged}
         )
     merged.merged_into = None
+    if actor is not None:
+        merged._history_user = actor
     merged.save(update_fields=["merged_into", "updated_at"])
     return merged
 

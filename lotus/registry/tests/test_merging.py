@@ -162,3 +162,12 @@ def test_person_unmerge_hook_sees_what_its_app_recorded(pair, hook):
 def test_register_person_reference_rejects_a_field_that_is_not_a_person(db):
     with pytest.raises(ValueError):
         merging.register_person_reference(Household, "commune")
+
+
+def test_person_merge_history_names_who_merged(pair):
+    from lotus.accounts.tests.factories import UserFactory
+
+    survivor, merged = pair
+    officer = UserFactory()
+    person_merge(actor=officer, survivor=survivor, merged=merged)
+    assert merged.history.first().history_user == officer
