@@ -52,6 +52,12 @@ _PERSON_FIELDS = (
 _KEY_FIELDS = tuple(c for c in FEATURE_COLUMNS if c != "unique_id")
 
 
+def _chunks(items: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
+    """Slices short enough for an IN (...) list on SQLite."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 # --- keys --------------------------------------------------------------------------------
 
 
@@ -83,15 +89,16 @@ def person_keys_refresh(*, person_ids: Iterable[int] | None = None, batch_size: 
     written batch by batch, each in its own short transaction, so a full refresh of a large
     registry never holds SQLite's write lock for long. Returns the number of keys written.
     """
-    persons = Person.objects.all()
     if person_ids is not None:
-        persons = persons.filter(pk__in=list(person_ids))
+        ids = []
+        for chunk in _chunks(sorted(set(person_ids))):
+            ids.extend(Person.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     else:
         fresh = PersonKey.objects.filter(
             person=OuterRef("pk"), person_updated_at__gte=OuterRef("updated_at")
         )
-        persons = persons.exclude(Exists(fresh))
-    ids = list(persons.order_by("pk").values_list("pk", flat=True))
+        persons = Person.objects.exclude(Exists(fresh))
+        ids = list(persons.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         rows = list(Person.objects.filter(pk__in=chunk).values(*_PERSON_FIELDS))
@@ -284,7 +291,8 @@ def link_new_persons(
     person_keys_refresh(person_ids=new_ids)
     new = [
         _features_from_key(r)
-        for r in _live_keys().filter(person_id__in=new_ids).values("person_id", *_KEY_FIELDS)
+        for chunk in _chunks(new_ids)
+        for r in _live_keys().filter(person_id__in=chunk).values("person_id", *_KEY_FIELDS)
     ]
     candidate_ids = sorted(_registry_candidates([r["unique_id"] for r in new]))
     existing = []
@@ -306,8 +314,12 @@ def link_new_persons(
     )
     different = _decided_different((p.id_l, p.id_r) for p in predictions)
     pairs_store(predictions=[p for p in predictions if (p.id_l, p.id_r) not in different])
-    involved = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
-    return list(involved.filter(person_l_id__in=new_ids) | involved.filter(person_r_id__in=new_ids))
+    pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
+    involved: dict[int, CandidatePair] = {}
+    for chunk in _chunks(new_ids):
+        for pair in pending.filter(person_l_id__in=chunk) | pending.filter(person_r_id__in=chunk):
+            involved[pair.pk] = pair
+    return sorted(involved.values(), key=lambda p: (-p.match_probability, p.pk))
 
 
 # --- export ---------------------------------------------------------------------------------------
