@@ -52,10 +52,12 @@ def test_manager_runs_a_cycle_from_criteria_to_closed(page, live_server, console
     page.locator("button[value='add_cond:']").first.click()
     page.wait_for_selector("select[name='fact-0']")
     page.select_option("select[name='value-0']", "F")
+    page.wait_for_load_state("networkidle")
     page.wait_for_function("document.querySelector('#preview-total').textContent.trim() === '5'")
     page.fill("input[name='w_pregnant']", "5")
     page.locator("input[name='w_pregnant']").press("Tab")
     page.wait_for_load_state("networkidle")
+    assert page.locator("input[name='w_pregnant']").input_value() == "5"
     page.locator("#save-criteria").click()
     page.wait_for_url(f"**{reverse('grants:cycle_detail', args=[cycle.pk])}")
 
