@@ -46,11 +46,21 @@ def base_env(database: Path | None) -> dict[str, str]:
 
 
 def prepare_database(env: dict[str, str]) -> None:
-    """Migrate the benchmark database and load the geography into it."""
+    """Migrate the benchmark database and load the geography into it.
+
+    What the commands print is shown only when one fails.
+    """
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+    commands = [[*manage, "migrate", "--noinput", "-v", "0"]]
     if list(ROOT.glob("lotus/*/management/commands/load_geography.py")):
-        subprocess.run([*manage, "load_geography", "-v", "0"], env=env, cwd=ROOT, check=True)
+        commands.append([*manage, "load_geography", "-v", "0"])
+    for command in commands:
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        if done.returncode != 0:
+            print(done.stdout, file=sys.stderr)
+            done.check_returncode()
 
 
 def copy_database(source: Path, target: Path) -> None:
