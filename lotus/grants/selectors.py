@@ -49,7 +49,7 @@ from lotus.grants.models import (
     VerificationRecord,
     VerificationSample,
 )
-from lotus.grants.services.targeting import cycle_context, population
+from lotus.grants.services.targeting import cycle_context, population, roomy_sqlite
 from lotus.registry.models import Person
 
 VIEW_CAPABILITIES = (
@@ -147,7 +147,8 @@ def eligibility_preview(*, user: User, cycle: Cycle, criteria: dict) -> list[Pre
     scope = require_capability(user, Capability.MANAGE_PROGRAMMES)
     tree = validate_criteria(criteria, allow_restricted=scope.can(Capability.READ_SENSITIVE))
     persons = population(cycle).filter(criteria_q(tree, cycle_context(cycle)))
-    counts = dict(persons.values_list("province_id").annotate(n=Count("id")).order_by())
+    with roomy_sqlite():
+        counts = dict(persons.values_list("province_id").annotate(n=Count("id")).order_by())
     return [
         PreviewRow(province=province, eligible=counts.get(province.pk, 0))
         for province in cycle.provinces.order_by("name_folded")

@@ -31,6 +31,7 @@ from lotus.grants.models import (
     PayoutAccount,
 )
 from lotus.grants.services.cycles import _transition
+from lotus.grants.services.targeting import roomy_sqlite
 from lotus.registry.models import Person
 
 BULK_BATCH = 5000
@@ -108,13 +109,14 @@ def _finish_batch(cycle: Cycle, batch: PaymentBatch, lines: list[PaymentLine]) -
 
 def _reference_sql(cycle_id: int, seq_sql: str) -> str:
     """SQL computing payment_reference() on the current database (same digits and check)."""
-    check = f"(98 - (CAST({cycle_id} AS BIGINT) * 10000000 + {seq_sql}) * 100 % 97)"
+    # "%%": this SQL is run with parameters, so a literal percent sign is doubled.
+    check = f"(98 - (CAST({cycle_id} AS BIGINT) * 10000000 + {seq_sql}) * 100 %% 97)"
     if connection.vendor == "postgresql":
         return (
             f"'LT' || lpad('{cycle_id}', 5, '0') || lpad(({seq_sql})::text, 7, '0') "
             f"|| lpad({check}::text, 2, '0')"
         )
-    return f"printf('LT%05d%07d%02d', {cycle_id}, {seq_sql}, {check})"
+    return f"printf('LT%%05d%%07d%%02d', {cycle_id}, {seq_sql}, {check})"
 
 
 def _insert_selected_lines(cycle: Cycle, batch: PaymentBatch) -> int:
@@ -162,7 +164,8 @@ def payment_list_issue(*, actor: User, cycle: Cycle) -> PaymentBatch:
     if cycle.approvals.exclude(fingerprint=cycle.fingerprint).exists():
         raise ValidationError(_("The list changed after it was approved."))
     batch = _new_batch(cycle, actor, PaymentBatch.Kind.INITIAL)
-    count = _insert_selected_lines(cycle, batch)
+    with roomy_sqlite():
+        count = _insert_selected_lines(cycle, batch)
     batch.line_count = count
     batch.total = count * cycle.amount_per_person
     batch.save(update_fields=["line_count", "total"])

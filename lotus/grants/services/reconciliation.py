@@ -31,6 +31,7 @@ from lotus.accounts.models import User
 from lotus.core.text import fold
 from lotus.grants.models import Cycle, PaymentLine, ReconciliationImport, ReconciliationRow
 from lotus.grants.services.payments import assert_can_pay
+from lotus.grants.services.targeting import roomy_sqlite
 
 HEADER_ALIASES = {
     "reference": {"reference", "payment reference", "ref", "ma thanh toan", "ma tham chieu"},
@@ -248,9 +249,10 @@ def reconciliation_import(
                 found["pk"] if found else None,
             )
         )  # fmt: skip
-    _insert_rows(rows)
-    _apply(source, ReconciliationRow.Outcome.PAID, PaymentLine.Status.PAID)
-    _apply(source, ReconciliationRow.Outcome.FAILED, PaymentLine.Status.FAILED)
+    with roomy_sqlite():
+        _insert_rows(rows)
+        _apply(source, ReconciliationRow.Outcome.PAID, PaymentLine.Status.PAID)
+        _apply(source, ReconciliationRow.Outcome.FAILED, PaymentLine.Status.FAILED)
     paid = PaymentLine.objects.filter(cycle=cycle, status=PaymentLine.Status.PAID)
     cycle.paid_count = paid.count()
     cycle.total_paid = paid.aggregate(total=Sum("amount"))["total"] or 0
