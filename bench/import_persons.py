@@ -2,10 +2,14 @@
 
     .venv/bin/python bench/import_persons.py                 # 1,000,000 rows of CSV
     .venv/bin/python bench/import_persons.py --rows 100000
-    .venv/bin/python bench/import_persons.py --xlsx          # also a sheet of the same rows
+    .venv/bin/python bench/import_persons.py --xlsx          # then as many rows in an XLSX
+    .venv/bin/python bench/import_persons.py --compare-rows 0  # without django-import-export
 
 Goal (issue 13): 1,000,000 rows into SQLite in ≤ 60 s with peak memory ≤ 1 GiB. Prints rows/s,
-time and the peak resident memory of this process (ru_maxrss) and of the validating workers.
+time and the peak resident memory (ru_maxrss) of this process and of its largest child: the
+validating workers (whose shared, copy-on-write pages count in full), or the migrate and
+geography set-up when this script made its own database. The linkage of the new persons is
+left to bench/dedup.py.
 In the same run, 10,000 of the rows go through django-import-export with a plain ModelResource
 and the speed ratio is printed.
 
