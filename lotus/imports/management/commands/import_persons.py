@@ -93,6 +93,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Rows to fix written to {target}")
 
     def _run(self, job: ImportJob, path: Path, workers: int | None) -> None:
+        # The raw stream under Django's OutputWrapper: the wrapper ends every write with a new
+        # line, which would break the bar's in-place redraws.
         with tqdm(
             total=1000,
             unit="‰",
