@@ -288,3 +288,27 @@ def test_run_without_restricted_facts_writes_no_access_log(cycle, central_manage
 
     assert not AccessLog.objects.exists()
     assert Candidate.objects.get(cycle=cycle).flags == 0
+
+
+@pytest.mark.django_db
+def test_possible_duplicate_is_held_back_until_reviewed(cycle, central_manager, make_woman):
+    from django.utils import timezone
+
+    from lotus.linkage.models import CandidatePair
+
+    first, second = make_woman(), make_woman()
+    third = make_woman()
+    pair = CandidatePair.objects.create(
+        person_l=first, person_r=second, match_probability=0.9, match_weight=5.0,
+        model_version="test", scored_at=timezone.now(),
+    )  # fmt: skip
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={})
+
+    targeting_run(actor=central_manager, cycle=cycle)
+
+    assert _selected_ids(cycle) == [third.pk]
+    assert Candidate.objects.get(cycle=cycle, person=first).blocked == Candidate.Block.HELD
+    pair.status = CandidatePair.Status.DIFFERENT
+    pair.save()
+    targeting_run(actor=central_manager, cycle=cycle)
+    assert set(_selected_ids(cycle)) == {first.pk, second.pk, third.pk}
