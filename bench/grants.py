@@ -31,15 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lotus.settings")
-if "LOTUS_SQLITE_PATH" not in os.environ and os.environ.get("LOTUS_DB") != "postgres":
+MIGRATE = [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"]
+if os.environ.get("LOTUS_DB") == "postgres":
+    subprocess.run(MIGRATE, cwd=ROOT, check=True)  # a no-op when bench/run_all.py did it
+elif "LOTUS_SQLITE_PATH" not in os.environ:
     TMP = Path(tempfile.mkdtemp(prefix="lotus-bench-grants-"))
     atexit.register(shutil.rmtree, TMP, ignore_errors=True)
     os.environ["LOTUS_SQLITE_PATH"] = str(TMP / "bench.sqlite3")
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        check=True,
-    )
+    subprocess.run(MIGRATE, cwd=ROOT, check=True)
 
 import django  # noqa: E402
 

@@ -281,9 +281,8 @@ class Candidate(models.Model):
     selected = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cycle", "person"], name="one_candidate_per_person")
-        ]
+        # One row per person and cycle holds by construction (one INSERT … SELECT over
+        # distinct persons); a unique index would cost a second index on every row written.
         indexes = [
             models.Index(fields=["cycle", "selected", "overall_rank"]),
         ]

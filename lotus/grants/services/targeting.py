@@ -316,7 +316,11 @@ def _select(cycle: Cycle) -> None:
         quota_of = ProvinceQuota.objects.filter(
             cycle=cycle, province_id=OuterRef("province_id")
         ).values("quota")[:1]
-        candidates.filter(province_rank__lte=Subquery(quota_of)).update(selected=True)
+        # The cheap bound first, so the look-up runs only for women who can be within a quota.
+        top = max((q.quota for q in quotas.values()), default=0)
+        candidates.filter(province_rank__lte=top).filter(
+            province_rank__lte=Subquery(quota_of)
+        ).update(selected=True)
     # Provinces no longer in the cycle keep no quota.
     cycle.quotas.exclude(province_id__in=list(quotas)).delete()
 
