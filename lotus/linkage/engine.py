@@ -127,6 +127,8 @@ def _read_predictions(splink_df, *, explain: bool) -> list[Prediction]:
                 for c in COMPARISONS
             )
         low, high = sorted((int(ids_l[i]), int(ids_r[i])))
+        if low == high:
+            continue
         results.append(
             Prediction(
                 low,

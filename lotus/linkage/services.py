@@ -227,16 +227,21 @@ def _blocking_sql(rule: str, ids: Sequence[int]) -> str:
     )
 
 
+# New persons per blocking query (their ids are written into the SQL).
+BLOCKING_CHUNK = 2000
+
+
 def _registry_candidates(new_ids: Sequence[int]) -> set[int]:
     """Existing live persons sharing a blocking key with one of `new_ids` (indexed joins)."""
     found: set[int] = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(new_ids), 2000):
-            chunk = new_ids[start : start + 2000]
+        for start in range(0, len(new_ids), BLOCKING_CHUNK):
+            chunk = new_ids[start : start + BLOCKING_CHUNK]
             for rule in BLOCKING_RULES:
                 cursor.execute(_blocking_sql(rule, chunk))
                 found.update(row[0] for row in cursor.fetchall())
-    return found
+    # New persons of other chunks are compared among themselves (within), not as registry.
+    return found - set(new_ids)
 
 
 def _registry_counts(column: str, values: Iterable[str]) -> dict[str, int]:

@@ -150,3 +150,12 @@ def test_merge_closes_other_pairs_of_the_merged_record_and_undo_reopens_them(
     services.merge_undo(actor=commune_officer, record=decision.merge)
     other.refresh_from_db()
     assert other.status == CandidatePair.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_link_new_persons_pairs_new_duplicates_across_blocking_chunks(commune_a, monkeypatch):
+    monkeypatch.setattr(services, "BLOCKING_CHUNK", 1)
+    first = person("Lê Thị Mai", commune=commune_a, cccd="079185000009", phone="+84912000009")
+    second = person("Le Thi Mai", commune=commune_a, cccd="079185000009", phone="+84912000009")
+    pairs = services.link_new_persons(person_ids=[first.pk, second.pk])
+    assert [(p.person_l_id, p.person_r_id) for p in pairs] == [(first.pk, second.pk)]
