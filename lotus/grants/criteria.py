@@ -52,18 +52,28 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 def age_at_least(n: int, ref: dt.date, prefix: str = "") -> Q:
-    """Aged `n` or more on `ref`; a birth known only by its year counts its year only."""
+    """Aged `n` or more on `ref`; a birth known only by its year counts its year only.
+
+    Written so that the year decides for almost everyone: only those born in the boundary
+    year need their full date compared (birth_year always matches birth_date's year).
+    """
+    year = ref.year - n
     exact = Q(**{f"{prefix}birth_date_precision": "day", f"{prefix}birth_date__isnull": False})
-    return (exact & Q(**{f"{prefix}birth_date__lte": years_before(ref, n)})) | (
-        ~exact & Q(**{f"{prefix}birth_year__lte": ref.year - n})
+    return Q(**{f"{prefix}birth_year__lt": year}) | (
+        Q(**{f"{prefix}birth_year": year})
+        & (~exact | Q(**{f"{prefix}birth_date__lte": years_before(ref, n)}))
     )
 
 
 def age_below(n: int, ref: dt.date, prefix: str = "") -> Q:
-    """Younger than `n` on `ref`."""
-    exact = Q(**{f"{prefix}birth_date_precision": "day", f"{prefix}birth_date__isnull": False})
-    return (exact & Q(**{f"{prefix}birth_date__gt": years_before(ref, n)})) | (
-        ~exact & Q(**{f"{prefix}birth_year__gt": ref.year - n})
+    """Younger than `n` on `ref` (the exact opposite of age_at_least)."""
+    year = ref.year - n
+    return Q(**{f"{prefix}birth_year__gt": year}) | Q(
+        **{
+            f"{prefix}birth_year": year,
+            f"{prefix}birth_date_precision": "day",
+            f"{prefix}birth_date__gt": years_before(ref, n),
+        }
     )
 
 

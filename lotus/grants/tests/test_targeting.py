@@ -312,3 +312,18 @@ def test_possible_duplicate_is_held_back_until_reviewed(cycle, central_manager, 
     pair.save()
     targeting_run(actor=central_manager, cycle=cycle)
     assert set(_selected_ids(cycle)) == {first.pk, second.pk, third.pk}
+
+
+@pytest.mark.django_db
+def test_criteria_age_uses_year_alone_when_only_the_year_is_known(
+    cycle, central_manager, make_woman
+):
+    year_only = make_woman(birth_date=None, birth_year=1963, birth_date_precision="year")
+    turned_60 = make_woman(birth_date=dt.date(1963, 10, 1))
+    make_woman(birth_date=dt.date(1963, 10, 2))  # 60 the day after the reference date
+    criteria = {"op": "all", "items": [{"fact": "age", "cmp": "gte", "value": 60}]}
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=criteria, weights={})
+
+    targeting_run(actor=central_manager, cycle=cycle)
+
+    assert set(_selected_ids(cycle)) == {year_only.pk, turned_60.pk}
