@@ -11,8 +11,7 @@ A criteria tree is plain JSON, stored on the cycle and versioned:
 A group is {"op": "all"|"any", "items": [...]}; a condition is {"fact", "cmp", "value"}.
 Nothing stored is ever executed: each fact below maps a (comparator, value) pair to a Django
 `Q` through a small Python function, so the whole tree becomes one WHERE clause. Household
-facts use non-correlated `IN (SELECT …)` subqueries, which both SQLite and PostgreSQL
-evaluate once per query, not once per person.
+and restricted facts are correlated EXISTS probes on an index (household, person).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -77,14 +76,19 @@ def age_below(n: int, ref: dt.date, prefix: str = "") -> Q:
     )
 
 
-def _households_with(q: Q):
-    return Person.all_objects.filter(q, household__isnull=False, merged_into__isnull=True).values(
-        "household_id"
+def _household_has(q: Q) -> Exists:
+    """Someone in her household (herself included) matches `q`.
+
+    A correlated EXISTS on the household index: PostgreSQL turns an IN (subquery) inside a
+    CASE into a plan re-run per row once the list outgrows work_mem; EXISTS stays a probe.
+    """
+    return Exists(
+        Person.all_objects.filter(q, household_id=OuterRef("household_id"), merged_into=None)
     )
 
 
-def _restricted(kind: str):
-    return RestrictedFact.objects.filter(kind=kind).values("person_id")
+def _restricted(kind: str) -> Exists:
+    return Exists(RestrictedFact.objects.filter(person_id=OuterRef("pk"), kind=kind))
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,7 @@ FACTS: dict[str, Fact] = {
             _("Child under 2 in the household"),
             "bool",
             HOUSEHOLD,
-            lambda c: Q(household_id__in=_households_with(age_below(2, c.reference_date))),
+            lambda c: Q(_household_has(age_below(2, c.reference_date))),
             category=True,
         ),
         Fact(
@@ -156,7 +160,7 @@ FACTS: dict[str, Fact] = {
             _("Person aged 60 or over in the household"),
             "bool",
             HOUSEHOLD,
-            lambda c: Q(household_id__in=_households_with(age_at_least(60, c.reference_date))),
+            lambda c: Q(_household_has(age_at_least(60, c.reference_date))),
         ),
         Fact(
             "pregnant",
@@ -188,7 +192,7 @@ FACTS: dict[str, Fact] = {
             _("Living with HIV"),
             "bool",
             RESTRICTED,
-            lambda c: Q(pk__in=_restricted(RestrictedFactKind.HIV_STATUS)),
+            lambda c: Q(_restricted(RestrictedFactKind.HIV_STATUS)),
             restricted=True,
             category=True,
         ),
@@ -197,7 +201,7 @@ FACTS: dict[str, Fact] = {
             _("Survivor of gender-based violence"),
             "bool",
             RESTRICTED,
-            lambda c: Q(pk__in=_restricted(RestrictedFactKind.GBV_SURVIVOR)),
+            lambda c: Q(_restricted(RestrictedFactKind.GBV_SURVIVOR)),
             restricted=True,
             category=True,
         ),

@@ -28,6 +28,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -122,12 +123,11 @@ def population(cycle: Cycle) -> QuerySet[Person]:
     return persons.order_by()
 
 
-def consenting_person_ids(purpose: str, on: dt.date) -> QuerySet:
-    """Ids of persons with an active consent for `purpose` on `on` (a non-correlated subquery)."""
-    return (
-        Consent.objects.filter(purpose=purpose, given_on__lte=on)
+def has_consent(purpose: str, on: dt.date) -> Exists:
+    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person."""
+    return Exists(
+        Consent.objects.filter(person_id=OuterRef("pk"), purpose=purpose, given_on__lte=on)
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
-        .values("person_id")
     )
 
 
@@ -142,7 +142,9 @@ def held_persons_q() -> Q | None:
     from lotus.linkage.models import CandidatePair
 
     pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
-    return Q(pk__in=pending.values("person_l_id")) | Q(pk__in=pending.values("person_r_id"))
+    return Q(Exists(pending.filter(person_l_id=OuterRef("pk")))) | Q(
+        Exists(pending.filter(person_r_id=OuterRef("pk")))
+    )
 
 
 def category_keys(cycle: Cycle) -> tuple[str, ...]:
@@ -222,7 +224,7 @@ def _candidate_select(cycle: Cycle) -> tuple[str, list]:
     ctx = cycle_context(cycle)
     blocked_whens = [
         When(
-            ~Q(pk__in=consenting_person_ids(cycle.programme.consent_purpose, timezone.localdate())),
+            ~Q(has_consent(cycle.programme.consent_purpose, timezone.localdate())),
             then=Value(Candidate.Block.NO_CONSENT),
         )
     ]
