@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from playwright.sync_api import Page, sync_playwright
 
@@ -80,6 +81,10 @@ def page(
         try:
             yield browser_page
         finally:
+            # While Playwright's loop runs, the test's ORM calls get a connection of their
+            # own context, which pytest-django would not close: PostgreSQL then refuses to
+            # drop the test database at the end ("accessed by other users").
+            connections.close_all()
             context.close()
             browser.close()
 
