@@ -126,8 +126,9 @@ def population(cycle: Cycle) -> QuerySet[Person]:
 def has_consent(purpose: str, on: dt.date) -> Exists:
     """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person."""
     return Exists(
-        Consent.objects.filter(person_id=OuterRef("pk"), purpose=purpose, given_on__lte=on)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        Consent.objects.filter(person_id=OuterRef("pk"), purpose=purpose, given_on__lte=on).filter(
+            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
+        )
     )
 
 
