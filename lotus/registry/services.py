@@ -175,12 +175,11 @@ def household_add_member(
     _check_in_scope(actor, province_id=household.province_id, commune_id=household.commune_id)
     if relationship == Person.Relationship.HEAD:
         raise ValidationError({"relationship": _("This household already has a head.")})
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    person.household = household
-    person.relationship_to_head = relationship
-    person._history_user = actor
-    person.save(update_fields=["household", "relationship_to_head", "updated_at"])
-    return person
+    return person_update(
+        actor=actor,
+        person=person,
+        data={"household": household, "relationship_to_head": relationship},
+    )
 
 
 @transaction.atomic
