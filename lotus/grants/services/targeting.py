@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.apps import apps
@@ -328,11 +328,22 @@ def _select(cycle: Cycle) -> None:
     cycle.quotas.exclude(province_id__in=list(quotas)).delete()
 
 
+RUN_STEPS = 5
+
+
 @transaction.atomic
-def targeting_run(*, actor: User, cycle: Cycle, context: str = "") -> TargetingRun:
+def targeting_run(
+    *,
+    actor: User,
+    cycle: Cycle,
+    context: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> TargetingRun:
     """Evaluate eligibility, score, rank and select; record the run and its fingerprint.
 
     A run that uses restricted facts writes exactly one access-log row (bulk use).
+    `progress`, when given, is called as progress(done_steps, total_steps) after each stage
+    (first with 0 done, last with every step done), so a background task can report it.
 
     Raises:
         PermissionDenied: the actor does not run programmes.
@@ -342,17 +353,26 @@ def targeting_run(*, actor: User, cycle: Cycle, context: str = "") -> TargetingR
 
     from lotus.grants.services.cycles import NOT_DRAFT
 
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, RUN_STEPS)
+
     require_capability(actor, Capability.MANAGE_PROGRAMMES)
     started = time.monotonic()
     cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
     if cycle.status != Cycle.Status.DRAFT:
         raise ValidationError(NOT_DRAFT)
+    step(0)
     with roomy_sqlite():
         Candidate.objects.filter(cycle=cycle).delete()
+        step(1)
         _write_candidates(cycle)
+        step(2)
         _select(cycle)
+        step(3)
         digest = inputs_digest(cycle)
         fingerprint = selection_fingerprint(cycle, digest)
+        step(4)
     candidates = Candidate.objects.filter(cycle=cycle)
     eligible = candidates.count()
     selectable = candidates.filter(blocked=Candidate.Block.NONE).count()
@@ -385,7 +405,7 @@ def targeting_run(*, actor: User, cycle: Cycle, context: str = "") -> TargetingR
             "uses_restricted",
         ]
     )  # fmt: skip
-    return TargetingRun.objects.create(
+    run = TargetingRun.objects.create(
         cycle=cycle,
         run_by=actor,
         criteria_version=cycle.criteria_version,
@@ -396,3 +416,5 @@ def targeting_run(*, actor: User, cycle: Cycle, context: str = "") -> TargetingR
         uses_restricted=restricted,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
+    step(RUN_STEPS)
+    return run

@@ -327,3 +327,20 @@ def test_criteria_age_uses_year_alone_when_only_the_year_is_known(
     targeting_run(actor=central_manager, cycle=cycle)
 
     assert set(_selected_ids(cycle)) == {year_only.pk, turned_60.pk}
+
+
+@pytest.mark.django_db
+def test_targeting_run_reports_progress_from_start_to_every_step(
+    cycle, central_manager, make_woman
+):
+    make_woman()
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={})
+    calls = []
+
+    targeting_run(actor=central_manager, cycle=cycle, progress=lambda d, t: calls.append((d, t)))
+
+    total = calls[0][1]
+    assert calls[0] == (0, total)
+    assert calls[-1] == (total, total)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert all(t == total for _, t in calls)
