@@ -41,6 +41,12 @@ class DemoLogin:
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", Role.SYSTEM_ADMIN, "Nguyễn Thị Quản Trị", Branch.Level.CENTRAL, True),
     DemoLogin("manager", Role.PROGRAMME_MANAGER, "Trần Thị Mai", Branch.Level.CENTRAL),
+    DemoLogin(
+        "sensitive_manager",
+        Role.SENSITIVE_PROGRAMME_MANAGER,
+        "Bùi Thị Thanh",
+        Branch.Level.CENTRAL,
+    ),
     DemoLogin("province", Role.PROVINCE_OFFICER, "Lê Thị Hồng", Branch.Level.PROVINCE),
     DemoLogin("commune", Role.COMMUNE_OFFICER, "Phạm Thị Lan", Branch.Level.COMMUNE),
     DemoLogin("caseworker", Role.CASE_WORKER, "Huỳnh Thị Thu", Branch.Level.COMMUNE),

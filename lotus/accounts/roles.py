@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
+    SENSITIVE_PROGRAMME_MANAGER = (
+        "sensitive_programme_manager",
+        _("Programme manager (restricted facts)"),
+    )
     PROVINCE_OFFICER = "province_officer", _("Province officer")
     COMMUNE_OFFICER = "commune_officer", _("Commune officer")
     CASE_WORKER = "case_worker", _("Case worker")
@@ -33,6 +37,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.PROGRAMME_MANAGER: frozenset(
         {C.READ, C.EDIT, C.APPROVE, C.EXPORT, C.AGGREGATES, C.MANAGE_PROGRAMMES}
+    ),
+    # The one role that may target on HIV or GBV facts: a programme manager who may also read
+    # them. Ordinary programme managers may not (least privilege).
+    Role.SENSITIVE_PROGRAMME_MANAGER: frozenset(
+        {C.READ, C.EDIT, C.APPROVE, C.READ_SENSITIVE, C.EXPORT, C.AGGREGATES, C.MANAGE_PROGRAMMES}
     ),
     Role.PROVINCE_OFFICER: frozenset({C.READ, C.EDIT, C.MANAGE_USERS, C.EXPORT, C.AGGREGATES}),
     Role.COMMUNE_OFFICER: frozenset({C.READ, C.EDIT, C.EXPORT, C.AGGREGATES}),

@@ -22,7 +22,7 @@ from lotus.geo.models import (
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Seven logins hashed with PBKDF2 take seconds; the hashing itself is not under test.
+    # Eight logins hashed with PBKDF2 take seconds; the hashing itself is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -170,6 +170,7 @@ def test_demo_users_create_places_officers_in_their_branches(demo_geography):
     assert places == {
         "admin": (Branch.Level.CENTRAL, None, None),
         "manager": (Branch.Level.CENTRAL, None, None),
+        "sensitive_manager": (Branch.Level.CENTRAL, None, None),
         "analyst": (Branch.Level.CENTRAL, None, None),
         "province": (Branch.Level.PROVINCE, dong_thap, None),
         "finance": (Branch.Level.PROVINCE, dong_thap, None),
@@ -199,3 +200,10 @@ def test_demo_home_commune_falls_back_to_a_former_tien_giang_commune(demo_geogra
 def test_demo_users_create_needs_the_geography():
     with pytest.raises(DemoGeographyMissing):
         demo_users_create()
+
+
+@pytest.mark.django_db
+def test_demo_users_create_makes_a_manager_who_may_read_restricted_facts(demo_geography):
+    demo_users_create()
+
+    assert User.objects.get(username="sensitive_manager").role == Role.SENSITIVE_PROGRAMME_MANAGER

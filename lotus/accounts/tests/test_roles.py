@@ -34,3 +34,19 @@ def test_readme_role_table_names_every_capability():
 
 def test_every_role_has_capabilities_listed():
     assert set(ROLE_CAPABILITIES) == set(Role.values)
+
+
+def test_only_the_sensitive_programme_manager_both_runs_programmes_and_reads_restricted_facts():
+    both = {
+        role
+        for role, caps in ROLE_CAPABILITIES.items()
+        if {Capability.MANAGE_PROGRAMMES, Capability.READ_SENSITIVE} <= caps
+    }
+
+    assert both == {Role.SENSITIVE_PROGRAMME_MANAGER}
+
+
+def test_sensitive_programme_manager_is_the_programme_manager_plus_restricted_facts():
+    assert ROLE_CAPABILITIES[Role.SENSITIVE_PROGRAMME_MANAGER] == ROLE_CAPABILITIES[
+        Role.PROGRAMME_MANAGER
+    ] | {Capability.READ_SENSITIVE}

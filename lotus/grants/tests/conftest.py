@@ -42,21 +42,15 @@ def make_household():
 
 
 @pytest.fixture
-def sensitive_manager(monkeypatch):
-    """A programme manager whose role may also read restricted facts.
-
-    No role in today's table holds both capabilities, so the test widens the manager's.
-    """
-    from lotus.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+def sensitive_manager(db):
+    """A programme manager whose role may also read restricted facts (HIV, GBV)."""
+    from lotus.accounts.roles import Role
     from lotus.accounts.tests.factories import CentralBranchFactory, UserFactory
 
-    monkeypatch.setitem(
-        ROLE_CAPABILITIES,
-        Role.PROGRAMME_MANAGER,
-        ROLE_CAPABILITIES[Role.PROGRAMME_MANAGER] | {Capability.READ_SENSITIVE},
-    )
     return UserFactory(
-        username="sensitive_manager", role=Role.PROGRAMME_MANAGER, branch=CentralBranchFactory()
+        username="sensitive_manager",
+        role=Role.SENSITIVE_PROGRAMME_MANAGER,
+        branch=CentralBranchFactory(),
     )
 
 
