@@ -188,6 +188,17 @@ TASKS = {
     }
 }
 
+# "progress": how far a background task has got, shared by the web processes and the task
+# worker. Grants targeting runs in one transaction, so the database cannot show its progress
+# before the commit; a file cache can. Several servers need a shared directory (or Redis).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("LOTUS_PROGRESS_DIR", str(BASE_DIR / "var" / "progress")),
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,6 +7,22 @@ from lotus.registry.models import Household
 from lotus.registry.tests.factories import PersonFactory
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(settings):
+    """Background tasks run at once, and their progress stays in this process's memory."""
+    from django.core.cache import caches
+
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.CACHES = {
+        **settings.CACHES,
+        "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches["progress"].clear()
+
+
 @pytest.fixture
 def cycle(commune_a, central_manager):
     return CycleFactory(

@@ -36,7 +36,6 @@ def restricted_cycle(cycle, sensitive_manager, make_woman):
 def test_explanation_hides_restricted_condition_from_role_without_read_sensitive(
     restricted_cycle, province_officer
 ):
-    # The sensitive manager's fixture widens every programme manager: use a reader instead.
     x = selectors.candidate_explanation(
         user=province_officer, cycle=restricted_cycle, person_pk=restricted_cycle.woman.pk
     )

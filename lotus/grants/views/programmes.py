@@ -14,13 +14,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lotus.accounts.roles import Capability
-from lotus.accounts.selectors import require_capability
+from lotus.accounts.selectors import require_capability, scope_for
 from lotus.grants import selectors
-from lotus.grants.criteria import EMPTY_CRITERIA
+from lotus.grants.criteria import EMPTY_CRITERIA, uses_restricted
 from lotus.grants.criteria_editor import apply_action, editor_rows, tree_from_post
 from lotus.grants.forms import CycleForm, ProgrammeForm, WeightsForm
+from lotus.grants.models import Cycle
 from lotus.grants.services import cycles as cycle_services
-from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE, targeting_run
+from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE
+from lotus.grants.tasks import State, TargetingStatus, targeting_enqueue, targeting_status
+from lotus.grants.views.hiding import (
+    candidates_for_display,
+    explanation_for_display,
+    ranking_hidden,
+    version_diffs_for_display,
+)
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
@@ -118,11 +126,39 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grants/form.html", {"form": form, "title": cycle.name})
 
 
+def _result_url(request: HttpRequest, cycle: Cycle) -> str:
+    """Where a finished targeting run is shown: the selected women, or the cycle's figures."""
+    if selectors.can_see_persons(scope_for(request.user)):
+        return reverse("grants:candidate_list", args=[cycle.pk])
+    return reverse("grants:cycle_detail", args=[cycle.pk])
+
+
+def _announce_done(request: HttpRequest, status: TargetingStatus) -> None:
+    messages.success(
+        request,
+        _("Targeting done: %(selected)s selected of %(eligible)s eligible.")
+        % {"selected": status.selected, "eligible": status.eligible},
+    )
+
+
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cycle page; polled by htmx for the progress of a targeting run under way."""
     cycle = selectors.cycle_get(user=request.user, pk=pk)
+    targeting = targeting_status(cycle)
+    if request.htmx and targeting.state == State.DONE:
+        _announce_done(request, targeting)
+        return HttpResponseClientRedirect(_result_url(request, cycle))
+    scope = scope_for(request.user)
     context = {
         "cycle": cycle,
+        "targeting": targeting,
+        "run_needs_sensitive": uses_restricted(cycle.criteria, cycle.weights)
+        and not scope.can(Capability.READ_SENSITIVE),
+    }
+    if request.htmx:
+        return render(request, "grants/cycle_detail.html#targeting-progress", context)
+    context |= {
         "tie_rule": TIE_RULE,
         "quota_rule": QUOTA_RULE,
         "quotas": cycle.quotas.select_related("province"),
@@ -192,7 +228,9 @@ def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_criteria_history(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
-    versions = selectors.criteria_version_diffs(cycle=cycle)
+    versions = version_diffs_for_display(
+        selectors.criteria_version_diffs(cycle=cycle), user=request.user
+    )
     return render(
         request, "grants/cycle_criteria_history.html", {"cycle": cycle, "versions": versions}
     )
@@ -201,17 +239,17 @@ def cycle_criteria_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cycle_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a targeting run; the cycle page shows its progress, then its result."""
     cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
     try:
-        run = targeting_run(actor=request.user, cycle=cycle)
+        status = targeting_enqueue(actor=request.user, cycle=cycle)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("Targeting done: %(selected)s selected of %(eligible)s eligible.")
-            % {"selected": run.selected_count, "eligible": run.eligible_count},
-        )
+        return redirect("grants:cycle_detail", cycle.pk)
+    if status.state == State.DONE:
+        # The task backend ran it at once (or the worker was that quick).
+        _announce_done(request, status)
+        return redirect(_result_url(request, cycle))
     return redirect("grants:cycle_detail", cycle.pk)
 
 
@@ -221,11 +259,19 @@ def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "selected")
     query = request.GET.get("q", "").strip()
     selected = {"selected": True, "others": False}.get(show)
-    candidates = selectors.candidate_list(
-        user=request.user, cycle=cycle, selected=selected, query=query
+    hidden = ranking_hidden(user=request.user, cycle=cycle)
+    candidates = candidates_for_display(
+        selectors.candidate_list(user=request.user, cycle=cycle, selected=selected, query=query),
+        hidden=hidden,
     )
     page = Paginator(candidates, 50).get_page(request.GET.get("page"))
-    context = {"cycle": cycle, "page": page, "show": show, "query": query}
+    context = {
+        "cycle": cycle,
+        "page": page,
+        "show": show,
+        "query": query,
+        "ranking_hidden": hidden,
+    }
     return render(
         request, _partial(request, "grants/candidate_list.html", "candidate-rows"), context
     )
@@ -234,7 +280,8 @@ def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def candidate_explain(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
-    explanation = selectors.candidate_explanation(
-        user=request.user, cycle=cycle, person_pk=person_pk
+    explanation = explanation_for_display(
+        selectors.candidate_explanation(user=request.user, cycle=cycle, person_pk=person_pk),
+        hidden=ranking_hidden(user=request.user, cycle=cycle),
     )
     return render(request, "grants/candidate_explain.html", {"cycle": cycle, "x": explanation})
