@@ -8,6 +8,7 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Cash grants")
 
     def ready(self) -> None:
+        from lotus.accounts.roles import Capability
         from lotus.grants import merging_hooks
         from lotus.grants.models import (
             Candidate,
@@ -18,6 +19,14 @@ class GrantsConfig(AppConfig):
             PayoutAccount,
         )
         from lotus.registry.merging import ignore_person_reference, register_person_reference
+        from lotus.registry.person_links import register_person_link
+
+        # The person page links to her payout account for roles that may edit persons.
+        register_person_link(
+            label=_("Payout account"),
+            url_name="grants:payout_account_edit",
+            capability=Capability.EDIT,
+        )
 
         register_person_reference(
             PaymentLine,

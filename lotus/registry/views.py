@@ -23,6 +23,7 @@ from lotus.registry.forms import (
 )
 from lotus.registry.matching import likely_existing_matches
 from lotus.registry.models import Consent
+from lotus.registry.person_links import person_links
 
 PAGE_SIZE = 25
 
@@ -81,6 +82,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scope_for(request.user).can(Capability.EDIT),
         "can_read_restricted": selectors.can_read_restricted(request.user),
         "candidates": person.commune_candidates.all(),
+        "app_links": person_links(user=request.user, person=person),
     }
     return render(request, "registry/person_detail.html", context)
 
