@@ -13,11 +13,19 @@ payments are reissued and partly paid, a verification sample is drawn and partly
 and grievances, surveys and trainings are recorded. A second cycle stays in draft, for
 walking through the steps by hand. Everything comes from `random.Random(seed)`; a second
 call finds the programme and does nothing.
+
+The demo registry spreads its persons over a few communes of each province, too few in the
+cycle's communes for 3,388 grants. So the scenario first adds demo households (the
+registry's own generator, on seeds of its own) across the cycle's communes until a fifth
+more women can be selected than there are grants, and the list is filled with some left
+below the cut. A registry smaller than the grant count is a quick trial run (tests, a few
+persons asked for): it is left as it is, and the cycle selects whom it can.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from decimal import Decimal
 
@@ -46,6 +54,8 @@ from lotus.grants.models import (
 )
 from lotus.grants.services import cycles, followup, payments, reconciliation, verification
 from lotus.grants.services.targeting import targeting_run
+from lotus.registry.demo import DEMO_SOURCE, generate_persons
+from lotus.registry.models import Consent, Person, Sex
 
 PROGRAMME_NAME = (
     "Emergency Response and Recovery Support for Women at Risk of Violence Most Affected by "
@@ -65,6 +75,12 @@ WEIGHTS = {
     "woman_headed": 3, "pregnant": 3, "child_under_2": 2, "disability": 3,
     "migrant_worker": 2, "over_60": 2,
 }  # fmt: skip
+# One spare selectable woman for every SPARE_PER grants, so that some rank below the cut.
+SPARE_PER = 5
+# Share of generated persons who are women of 18 or more with consent to the cash grant
+# (about 29 % in the demo registry), a little low so that one round is usually enough.
+SELECTABLE_SHARE = 0.27
+FILL_ROUNDS = 4
 BANKS = ["Agribank", "Vietcombank", "VietinBank", "BIDV"]
 WALLETS = ["MoMo", "ZaloPay", "VNPT Money"]
 
@@ -92,6 +108,52 @@ def _accounts(rng: random.Random, person_ids: list[int]) -> None:
                 )
             )
     PayoutAccount.objects.bulk_create(accounts, ignore_conflicts=True)
+
+
+def _selectable_women(cycle: Cycle) -> int:
+    """Living women of the cycle's communes, 18 or more on its reference date by their year
+    of birth, with an active consent to the programme's purpose: an estimate for the fill."""
+    consented = Consent.objects.filter(purpose=CONSENT_PURPOSE, withdrawn_on__isnull=True).values(
+        "person_id"
+    )
+    return Person.objects.filter(
+        sex=Sex.FEMALE,
+        is_deceased=False,
+        commune__in=cycle.communes.all(),
+        birth_year__lte=cycle.reference_date.year - 18,
+        pk__in=consented,
+    ).count()
+
+
+def _fill(cycle: Cycle, *, seed: int, grants: int) -> int:
+    """Add demo households across the cycle's communes until enough women can be selected.
+
+    Returns how many persons were added. Each round draws from its own seed, so the persons
+    it adds have source ids of their own; a citizen ID that an earlier person already holds
+    is cleared rather than shared.
+    """
+    if Person.all_objects.filter(source=DEMO_SOURCE).count() < grants:
+        return 0
+    wanted = grants + grants // SPARE_PER
+    communes = list(cycle.communes.order_by("code"))
+    added = 0
+    for round_number in range(1, FILL_ROUNDS + 1):
+        missing = wanted - _selectable_women(cycle)
+        if missing <= 0:
+            break
+        round_seed = seed * 1000 + round_number
+        report = generate_persons(
+            count=max(math.ceil(missing / SELECTABLE_SHARE), 100),
+            seed=round_seed,
+            communes=communes,
+        )
+        added += report.persons
+        new = Person.all_objects.filter(source=DEMO_SOURCE, source_id__startswith=f"{round_seed}-")
+        Person.all_objects.filter(
+            pk__in=new.exclude(cccd="").values("pk"),
+            cccd__in=Person.all_objects.exclude(pk__in=new.values("pk")).values("cccd"),
+        ).update(cccd="", cccd_verified=False)
+    return added
 
 
 def _result_file(lines: list[tuple[str, int]], outcomes: dict[str, str], day: dt.date) -> bytes:
@@ -165,8 +227,11 @@ def _grievances(rng, manager: User, caseworker: User, cycle: Cycle, communes) ->
 
 
 @transaction.atomic
-def generate_grants_demo(*, seed: int) -> str | None:
-    """Add the seed's programme, its cycle in every state of payment, and a draft cycle."""
+def generate_grants_demo(*, seed: int, grants: int = GRANTS) -> str | None:
+    """Add the seed's programme, its cycle in every state of payment, and a draft cycle.
+
+    `grants` is the seed's 3,388 unless a test asks for a smaller cycle.
+    """
     if Programme.objects.filter(name=PROGRAMME_NAME).exists():
         return "Cash-grant demo already present; nothing added."
     try:
@@ -200,8 +265,8 @@ def generate_grants_demo(*, seed: int) -> str | None:
         data={
             "name": "Tiền Giang và TP. Hồ Chí Minh, 2023",
             "amount_per_person": AMOUNT,
-            "grant_count": GRANTS,
-            "budget": GRANTS * AMOUNT,
+            "grant_count": grants,
+            "budget": grants * AMOUNT,
             "provinces": provinces,
             "communes": communes,
             "reference_date": dt.date(2023, 10, 1),
@@ -214,6 +279,7 @@ def generate_grants_demo(*, seed: int) -> str | None:
         weights=WEIGHTS,
         quota_mode=Cycle.QuotaMode.PROPORTIONAL,
     )
+    added = _fill(cycle, seed=seed, grants=grants)
     targeting_run(actor=manager, cycle=cycle)
     cycle.refresh_from_db()
     selected = list(cycle.candidates.filter(selected=True).values_list("person_id", flat=True))
@@ -236,6 +302,8 @@ def generate_grants_demo(*, seed: int) -> str | None:
                name="ket-qua-dot-2.csv")  # fmt: skip
     cycle.refresh_from_db()
     summary = [f"Cash grants: '{cycle.name}', {cycle.selected_count} selected"]
+    if added:
+        summary.append(f"{added} persons added in its communes")
     if cycle.paid_count:
         sample = verification.verification_sample_draw(
             actor=manager,
