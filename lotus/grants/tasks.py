@@ -161,6 +161,11 @@ def targeting_status(cycle: Cycle) -> TargetingStatus:
     return status
 
 
+def _who(user: User) -> str:
+    """Her name as Vietnamese write it, family name first (the login when no name is set)."""
+    return f"{user.last_name} {user.first_name}".strip() or user.username
+
+
 def _check_may_run(actor: User, cycle: Cycle) -> None:
     """Raises PermissionDenied or ValidationError when `actor` may not run `cycle` now."""
     scope = require_capability(actor, Capability.MANAGE_PROGRAMMES)
@@ -188,9 +193,7 @@ def targeting_enqueue(*, actor: User, cycle: Cycle) -> TargetingStatus:
     _cache().delete(_key(cycle) + ":task")
     _write(
         cycle,
-        TargetingStatus(
-            state=State.QUEUED, by=actor.get_full_name() or actor.username, started_at=now
-        ),
+        TargetingStatus(state=State.QUEUED, by=_who(actor), started_at=now),
     )
 
     def enqueue() -> None:
@@ -218,7 +221,7 @@ def run_targeting(cycle_id: int, actor_id: int) -> dict:
             status,
             state=State.RUNNING,
             errors={},
-            by=status.by or actor.get_full_name() or actor.username,
+            by=status.by or _who(actor),
             started_at=status.started_at or timezone.now(),
         ),
     )

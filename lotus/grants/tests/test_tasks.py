@@ -81,10 +81,15 @@ def test_run_targeting_reports_every_step_done(women_cycle, central_manager, enq
 
 
 @pytest.mark.django_db
-def test_targeting_enqueue_records_who_started_the_run(women_cycle, central_manager, enqueue):
+def test_targeting_enqueue_records_who_started_the_run_family_name_first(
+    women_cycle, central_manager, enqueue
+):
+    central_manager.last_name, central_manager.first_name = "Trần", "Thị Mai"
+    central_manager.save()
+
     status = enqueue(central_manager, women_cycle)
 
-    assert status.by == (central_manager.get_full_name() or central_manager.username)
+    assert status.by == "Trần Thị Mai"
 
 
 @pytest.mark.django_db
