@@ -10,8 +10,10 @@ A criteria tree is plain JSON, stored on the cycle and versioned:
 
 A group is {"op": "all"|"any", "items": [...]}; a condition is {"fact", "cmp", "value"}.
 Nothing stored is ever executed: each fact below maps a (comparator, value) pair to a Django
-`Q` through a small Python function, so the whole tree becomes one WHERE clause. Household
-and restricted facts are correlated EXISTS probes on an index (household, person).
+`Q` over lotus.grants.models.TargetingFacts (the registry's facts, one narrow row per
+person, household facts included) through a small Python function, so the whole tree
+becomes one WHERE clause on one table. Restricted facts are an IN over the registry's own
+table of them, read only when a criterion or a weight uses them.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lotus.geo.models import Commune, Province
-from lotus.registry.models import Person, RestrictedFact, Sex
+from lotus.registry.models import RestrictedFact, Sex
 from lotus.registry.sensitivity import RestrictedFactKind
 
 MAX_DEPTH = 4
@@ -50,45 +52,29 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def age_at_least(n: int, ref: dt.date, prefix: str = "") -> Q:
-    """Aged `n` or more on `ref`; a birth known only by its year counts its year only.
+def age_key_before(ref: dt.date, years: int) -> int:
+    """The age key (yyyymmdd) of the day `years` before `ref`: born on or before it, aged N."""
+    day = years_before(ref, years)
+    return day.year * 10000 + day.month * 100 + day.day
 
-    Written so that the year decides for almost everyone: only those born in the boundary
-    year need their full date compared (birth_year always matches birth_date's year).
+
+def age_at_least(n: int, ref: dt.date, field: str = "age_key") -> Q:
+    """Aged `n` or more on `ref`; a birth known only by its year counts as 1 January.
+
+    So in the year she turns `n`, a woman whose birth is known only by its year is `n`
+    from 1 January on, and one with a full date from her birthday on.
     """
-    year = ref.year - n
-    exact = Q(**{f"{prefix}birth_date_precision": "day", f"{prefix}birth_date__isnull": False})
-    return Q(**{f"{prefix}birth_year__lt": year}) | (
-        Q(**{f"{prefix}birth_year": year})
-        & (~exact | Q(**{f"{prefix}birth_date__lte": years_before(ref, n)}))
-    )
+    return Q(**{f"{field}__lte": age_key_before(ref, n)})
 
 
-def age_below(n: int, ref: dt.date, prefix: str = "") -> Q:
+def age_below(n: int, ref: dt.date, field: str = "age_key") -> Q:
     """Younger than `n` on `ref` (the exact opposite of age_at_least)."""
-    year = ref.year - n
-    return Q(**{f"{prefix}birth_year__gt": year}) | Q(
-        **{
-            f"{prefix}birth_year": year,
-            f"{prefix}birth_date_precision": "day",
-            f"{prefix}birth_date__gt": years_before(ref, n),
-        }
-    )
+    return Q(**{f"{field}__gt": age_key_before(ref, n)})
 
 
-def _household_has(q: Q) -> Exists:
-    """Someone in her household (herself included) matches `q`.
-
-    A correlated EXISTS on the household index: PostgreSQL turns an IN (subquery) inside a
-    CASE into a plan re-run per row once the list outgrows work_mem; EXISTS stays a probe.
-    """
-    return Exists(
-        Person.all_objects.filter(q, household_id=OuterRef("household_id"), merged_into=None)
-    )
-
-
-def _restricted(kind: str) -> Exists:
-    return Exists(RestrictedFact.objects.filter(person_id=OuterRef("pk"), kind=kind))
+def _restricted(kind: str) -> Q:
+    # Read from the registry by the runs that use it, never copied into the facts table.
+    return Q(person_id__in=RestrictedFact.objects.filter(kind=kind).values("person_id"))
 
 
 @dataclass(frozen=True)
@@ -144,7 +130,7 @@ FACTS: dict[str, Fact] = {
             _("Woman-headed household"),
             "bool",
             HOUSEHOLD,
-            lambda c: Q(household__head__sex=Sex.FEMALE),
+            lambda c: Q(woman_headed=True),
             category=True,
         ),
         Fact(
@@ -152,7 +138,7 @@ FACTS: dict[str, Fact] = {
             _("Child under 2 in the household"),
             "bool",
             HOUSEHOLD,
-            lambda c: Q(_household_has(age_below(2, c.reference_date))),
+            lambda c: age_below(2, c.reference_date, "household_youngest"),
             category=True,
         ),
         Fact(
@@ -160,14 +146,14 @@ FACTS: dict[str, Fact] = {
             _("Person aged 60 or over in the household"),
             "bool",
             HOUSEHOLD,
-            lambda c: Q(_household_has(age_at_least(60, c.reference_date))),
+            lambda c: age_at_least(60, c.reference_date, "household_oldest"),
         ),
         Fact(
             "pregnant",
             _("Pregnant"),
             "bool",
             VULNERABILITY,
-            lambda c: Q(is_pregnant=True),
+            lambda c: Q(pregnant=True),
             category=True,
         ),
         Fact(
@@ -175,7 +161,7 @@ FACTS: dict[str, Fact] = {
             _("Disability"),
             "bool",
             VULNERABILITY,
-            lambda c: Q(has_disability=True),
+            lambda c: Q(disability=True),
             category=True,
         ),
         Fact(
@@ -183,7 +169,7 @@ FACTS: dict[str, Fact] = {
             _("Migrant worker"),
             "bool",
             VULNERABILITY,
-            lambda c: Q(is_migrant_worker=True),
+            lambda c: Q(migrant_worker=True),
             category=True,
         ),
         Fact("income", _("Monthly income (VND)"), "money", INCOME, None),
@@ -192,7 +178,7 @@ FACTS: dict[str, Fact] = {
             _("Living with HIV"),
             "bool",
             RESTRICTED,
-            lambda c: Q(_restricted(RestrictedFactKind.HIV_STATUS)),
+            lambda c: _restricted(RestrictedFactKind.HIV_STATUS),
             restricted=True,
             category=True,
         ),
@@ -201,7 +187,7 @@ FACTS: dict[str, Fact] = {
             _("Survivor of gender-based violence"),
             "bool",
             RESTRICTED,
-            lambda c: Q(_restricted(RestrictedFactKind.GBV_SURVIVOR)),
+            lambda c: _restricted(RestrictedFactKind.GBV_SURVIVOR),
             restricted=True,
             category=True,
         ),
@@ -346,7 +332,7 @@ def condition_q(node: dict, ctx: Context) -> Q:
         # "at most N" means younger than N + 1 on the reference date.
         return age_at_least(value, ref) if cmp == "gte" else age_below(value + 1, ref)
     if fact.key == "income":
-        return Q(monthly_income__gte=value) if cmp == "gte" else Q(monthly_income__lte=value)
+        return Q(income__gte=value) if cmp == "gte" else Q(income__lte=value)
     if fact.kind == "bool":
         q = fact.build(ctx)
         return q if value else ~q

@@ -273,7 +273,6 @@ class Candidate(models.Model):
     flags = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
     birth_year = models.PositiveSmallIntegerField()
-    birth_key = models.DateField(null=True)
     blocked = models.PositiveSmallIntegerField(choices=Block.choices, default=Block.NONE)
     # Rank within her province; computed only when the cycle has quotas (0 otherwise).
     province_rank = models.PositiveIntegerField()
@@ -289,6 +288,96 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}/{self.person_id}"
+
+
+class RowidBigIntegerField(models.BigIntegerField):
+    """A 64-bit integer that SQLite keeps as the table's own rowid when it is the primary key.
+
+    SQLite makes only a column declared exactly "integer primary key" the rowid; Django's
+    "bigint" would give the table a second B-tree (an index on the key) to write and search.
+    """
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
+class TargetingFacts(models.Model):
+    """One row per registry person not merged away: the facts targeting criteria read.
+
+    A narrow copy of the registry, derived by lotus.grants.services.facts and refreshed
+    from the registry's changes at the start of every preview, run and explanation, so a
+    million-person preview scans a small table instead of joining households and heads.
+    Restricted facts (HIV, violence) are never copied here: they are read from the
+    registry only by the runs that use them. Nothing but that service writes this table.
+
+    Ages depend on a cycle's reference date, so the row keeps an "age key" (yyyymmdd:
+    year of birth, then month and day when the full date is known, else 1 January) that a
+    criterion compares with the reference date less N years; household members' youngest
+    and oldest keys answer "child under 2" and "someone aged 60 or over" the same way.
+    """
+
+    person_id = RowidBigIntegerField(primary_key=True)
+    province_id = models.BigIntegerField()
+    commune_id = models.BigIntegerField(null=True)
+    deceased = models.BooleanField()
+    sex = models.CharField(max_length=1)
+    age_key = models.IntegerField()
+    pregnant = models.BooleanField()
+    disability = models.BooleanField()
+    migrant_worker = models.BooleanField()
+    woman_headed = models.BooleanField(default=False)
+    household_youngest = models.IntegerField(null=True)
+    household_oldest = models.IntegerField(null=True)
+    income = models.BigIntegerField(null=True)
+    birth_year = models.PositiveSmallIntegerField()
+    # The full date of birth when known to the day (the tie rule's second key), else empty.
+    birth_date = models.DateField(null=True)
+    household_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["household_id"], name="grants_facts_household")]
+
+    def __str__(self) -> str:
+        return f"facts of {self.person_id}"
+
+
+class TargetingFactsState(models.Model):
+    """The one row saying how far TargetingFacts has followed the registry.
+
+    Every person change the registry records in its history at or after `synced_through`,
+    and every person with an id above `max_person_id`, is looked at again by the next
+    refresh; the counts catch what leaves no history (a row written or removed by SQL).
+    """
+
+    synced_through = models.DateTimeField()
+    max_person_id = models.BigIntegerField(default=0)
+    max_household_id = models.BigIntegerField(default=0)
+    household_count = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+    rebuilt_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"facts through {self.synced_through:%Y-%m-%d %H:%M:%S}"
+
+
+class FactsChangedPerson(models.Model):
+    """Work table of one refresh: the persons whose facts are derived again (emptied after)."""
+
+    person_id = RowidBigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.person_id)
+
+
+class FactsChangedHousehold(models.Model):
+    """Work table of one refresh: the households whose members' facts are derived again."""
+
+    household_id = RowidBigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.household_id)
 
 
 class PayoutAccount(models.Model):
@@ -336,7 +425,9 @@ class PaymentLine(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="lines")
+    # No index of its own: the (cycle, status) index serves every look-up by cycle, and a
+    # payment list writes a hundred thousand lines at once.
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="lines", db_index=False)
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(_("payment reference"), max_length=20, unique=True)

@@ -46,9 +46,11 @@ from lotus.grants.models import (
     Overpayment,
     PaymentLine,
     Programme,
+    TargetingFacts,
     VerificationRecord,
     VerificationSample,
 )
+from lotus.grants.services.facts import facts_refresh
 from lotus.grants.services.targeting import cycle_context, population, roomy_sqlite
 from lotus.registry.models import Person
 
@@ -146,9 +148,10 @@ def eligibility_preview(*, user: User, cycle: Cycle, criteria: dict) -> list[Pre
     """
     scope = require_capability(user, Capability.MANAGE_PROGRAMMES)
     tree = validate_criteria(criteria, allow_restricted=scope.can(Capability.READ_SENSITIVE))
-    persons = population(cycle).filter(criteria_q(tree, cycle_context(cycle)))
     with roomy_sqlite():
-        counts = dict(persons.values_list("province_id").annotate(n=Count("id")).order_by())
+        facts_refresh()
+        women = population(cycle).filter(criteria_q(tree, cycle_context(cycle)))
+        counts = dict(women.values_list("province_id").annotate(n=Count("person_id")).order_by())
     return [
         PreviewRow(province=province, eligible=counts.get(province.pk, 0))
         for province in cycle.provinces.order_by("name_folded")
@@ -465,14 +468,26 @@ def criteria_version_diffs(*, cycle: Cycle) -> list[VersionDiff]:
 
 
 def _evaluate(person_pk: int, nodes: list[dict], cycle: Cycle) -> list[bool]:
+    """Each condition's truth for one woman, on her targeting facts brought up to date.
+
+    A record merged away has no facts: no condition holds for it.
+    """
     if not nodes:
         return []
+    facts_refresh()
     ctx = cycle_context(cycle)
     annotations = {
         f"c{i}": Case(When(condition_q(node, ctx), then=Value(True)), default=Value(False))
         for i, node in enumerate(nodes)
     }
-    row = Person.objects.filter(pk=person_pk).annotate(**annotations).values(*annotations).get()
+    row = (
+        TargetingFacts.objects.filter(person_id=person_pk)
+        .annotate(**annotations)
+        .values(*annotations)
+        .first()
+    )
+    if row is None:
+        return [False] * len(nodes)
     return [bool(row[f"c{i}"]) for i in range(len(nodes))]
 
 

@@ -138,11 +138,13 @@ def _insert_selected_lines(cycle: Cycle, batch: PaymentBatch) -> int:
         FROM {candidate} c
         JOIN {person} p ON p.id = c.person_id
         LEFT JOIN {account} a ON a.person_id = p.id
-        WHERE c.cycle_id = %s AND c.selected
+        WHERE c.cycle_id = %s AND c.selected = %s
     """
+    # "selected = true", not "selected": only an equality lets the database walk the
+    # (cycle, selected, overall_rank) index, in rank order, instead of every candidate.
     params = [
         cycle.pk, batch.pk, cycle.default_channel, cycle.amount_per_person,
-        PaymentLine.Status.ISSUED, False, cycle.pk,
+        PaymentLine.Status.ISSUED, False, cycle.pk, True,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

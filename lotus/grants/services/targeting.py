@@ -1,9 +1,13 @@
-"""Targeting: eligibility, priority score, ranking, quotas and selection, all set-based.
+"""Targeting: eligibility, priority score, ranking, quotas and selection.
 
-One INSERT … SELECT writes every eligible woman of the cycle's places into Candidate with
-her categories (a bitmask), her score, and two ranks computed by window functions; quotas
-are then computed from the counts, and one UPDATE marks the selected. No per-person
-round trip, so a million-person registry is targeted in seconds.
+The registry's facts are first brought up to date in TargetingFacts (services/facts.py).
+One query then reads every eligible woman of the cycle's places from that narrow table —
+the criteria tree compiled to one WHERE clause, her categories (a bitmask), whether she is
+blocked, her score — already sorted by the tie rule, so the database sorts once. Ranks,
+quotas, the selection and the fingerprint are then one pass over those rows in Python, and
+the candidates are written with multi-row INSERTs of a thousand rows each. (Window
+functions would sort the rows a second time for the ranks within provinces, which on
+SQLite costs more than the whole pass.)
 
 The tie rule (TIE_RULE, shown on the cycle page): higher score first; then the older woman
 (earlier year of birth, then earlier full date of birth — a birth known only by its year
@@ -18,23 +22,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Count,
-    DateField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -46,17 +50,18 @@ from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability
 from lotus.grants.criteria import (
     CATEGORIES,
-    CATEGORY_BIT,
     FACTS,
     RESTRICTED_MASK,
     Context,
+    category_q,
     criteria_q,
     flags_expression,
     iter_conditions,
     uses_restricted,
 )
-from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingRun
-from lotus.registry.models import Consent, Person
+from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingFacts, TargetingRun
+from lotus.grants.services.facts import facts_refresh
+from lotus.registry.models import Consent
 from lotus.registry.services import access_log_bulk_use
 
 TIE_RULE = _(
@@ -112,39 +117,50 @@ def cycle_context(cycle: Cycle) -> Context:
     return Context(reference_date=cycle.reference_date)
 
 
-def population(cycle: Cycle) -> QuerySet[Person]:
-    """Live, living persons of the cycle's provinces (and communes, when some are chosen)."""
-    persons = Person.objects.filter(
-        is_deceased=False, province_id__in=list(cycle.provinces.values_list("pk", flat=True))
+def population(cycle: Cycle) -> QuerySet[TargetingFacts]:
+    """Live, living persons of the cycle's provinces (and communes, when some are chosen).
+
+    Read from the targeting facts, which the caller has refreshed (facts_refresh).
+    """
+    facts = TargetingFacts.objects.filter(
+        deceased=False, province_id__in=list(cycle.provinces.values_list("pk", flat=True))
     )
     commune_ids = list(cycle.communes.values_list("pk", flat=True))
     if commune_ids:
-        persons = persons.filter(commune_id__in=commune_ids)
-    return persons.order_by()
+        facts = facts.filter(commune_id__in=commune_ids)
+    return facts.order_by()
 
 
-def has_consent(purpose: str, on: dt.date) -> Exists:
-    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person."""
-    return Exists(
-        Consent.objects.filter(person_id=OuterRef("pk"), purpose=purpose, given_on__lte=on).filter(
-            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
-        )
+def has_consent(purpose: str, on: dt.date) -> Q:
+    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person.
+
+    SQLite reads the consents of the purpose once into a temporary index (an IN list),
+    which costs a third of looking up each woman's consents by person; PostgreSQL keeps
+    the per-woman probe, as an IN list larger than its work memory would be read again
+    for every woman.
+    """
+    consents = Consent.objects.filter(purpose=purpose, given_on__lte=on).filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
     )
+    if connection.vendor == "sqlite":
+        return Q(person_id__in=consents.values("person_id"))
+    return Q(Exists(consents.filter(person_id=OuterRef("person_id"))))
 
 
 def held_persons_q() -> Q | None:
     """Persons in a possible-duplicate pair still awaiting review (when linkage is installed).
 
     Read straight from the pending pairs, whoever runs the targeting: a pair outside the
-    runner's own scope must hold the woman back all the same.
+    runner's own scope must hold the woman back all the same. The pending pairs are few, so
+    the database reads them once for the whole query (an IN list), not once per woman.
     """
     if not apps.is_installed("lotus.linkage"):
         return None
     from lotus.linkage.models import CandidatePair
 
     pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
-    return Q(Exists(pending.filter(person_l_id=OuterRef("pk")))) | Q(
-        Exists(pending.filter(person_r_id=OuterRef("pk")))
+    return Q(person_id__in=pending.values("person_l_id")) | Q(
+        person_id__in=pending.values("person_r_id")
     )
 
 
@@ -220,115 +236,211 @@ def largest_remainder(total: int, counts: dict[str, int], order_keys: dict[str, 
 # --- the run -----------------------------------------------------------------------------
 
 
-def _candidate_select(cycle: Cycle) -> tuple[str, list]:
-    """SQL and params of the eligible persons with flags, block reason and birth key."""
+def score_expression(weights: dict[str, int], ctx: Context):
+    """SUM of CASE WHEN <category> THEN weight ELSE 0: her priority score."""
+    expression = None
+    for key, weight in sorted(weights.items()):
+        if not weight:
+            continue
+        term = Case(
+            When(category_q(key, ctx), then=Value(weight)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        expression = term if expression is None else expression + term
+    return expression if expression is not None else Value(0, output_field=IntegerField())
+
+
+ELIGIBLE_COLUMNS = (
+    "person_id", "province_id", "commune_id", "birth_year", "c_flags", "c_blocked", "c_score",
+)  # fmt: skip
+
+
+def eligible_rows(cycle: Cycle) -> QuerySet[TargetingFacts]:
+    """The eligible women with categories, block reason and score, in the tie rule's order.
+
+    Selectable women first, then those held back, then those without consent; within each,
+    TIE_RULE. The score repeats the category conditions instead of reading the bitmask:
+    the database cannot reuse one column of the same row, and the conditions are plain
+    column tests (restricted ones a look-up in a list read once).
+    """
     ctx = cycle_context(cycle)
     blocked_whens = [
         When(
-            ~Q(has_consent(cycle.programme.consent_purpose, timezone.localdate())),
+            ~has_consent(cycle.programme.consent_purpose, timezone.localdate()),
             then=Value(Candidate.Block.NO_CONSENT),
         )
     ]
     held = held_persons_q()
     if held is not None:
         blocked_whens.append(When(held, then=Value(Candidate.Block.HELD)))
-    eligible = (
+    return (
         population(cycle)
         .filter(criteria_q(cycle.criteria, ctx))
         .annotate(
             c_flags=flags_expression(ctx, category_keys(cycle)),
             c_blocked=Case(*blocked_whens, default=Value(0), output_field=IntegerField()),
-            c_birth=Case(
-                When(birth_date_precision="day", then=F("birth_date")),
-                default=None,
-                output_field=DateField(),
-            ),
+            c_score=score_expression(cycle.weights or {}, ctx),
         )
-        .values_list(
-            "id", "province_id", "commune_id", "birth_year", "c_birth", "c_flags", "c_blocked"
+        .order_by(
+            "c_blocked",
+            F("c_score").desc(),
+            "birth_year",
+            F("birth_date").asc(nulls_last=True),
+            "person_id",
         )
+        .values_list(*ELIGIBLE_COLUMNS)
     )
-    return eligible.query.sql_with_params()
 
 
-def _score_sql(weights: dict[str, int]) -> tuple[str, list]:
-    terms, params = [], []
-    for key, weight in sorted(weights.items()):
-        if weight:
-            terms.append("CASE WHEN (e.c_flags & %s) <> 0 THEN %s ELSE 0 END")
-            params += [CATEGORY_BIT[key], weight]
-    return (" + ".join(terms) or "0"), params
+@dataclass
+class Ranking:
+    """The outcome of ranking and selecting, computed in one pass over the sorted rows."""
+
+    rows: list[tuple]  # candidate rows in overall rank order, as INSERTed
+    quotas: dict[int, ProvinceQuota]
+    eligible: int = 0
+    selectable: int = 0
+    selected: int = 0
+    restricted_persons: int = 0
+    fingerprint: str = ""
 
 
-def _write_candidates(cycle: Cycle) -> None:
-    inner_sql, inner_params = _candidate_select(cycle)
-    score_sql, score_params = _score_sql(cycle.weights or {})
-    order = "s.c_blocked, s.score DESC, s.birth_year, s.c_birth NULLS LAST, s.id"
-    table = connection.ops.quote_name(Candidate._meta.db_table)
-    # A second sort costs as much as the first: rank within provinces only for quotas.
-    province_rank = "0"
-    if cycle.quota_mode != Cycle.QuotaMode.NONE:
-        province_rank = f"ROW_NUMBER() OVER (PARTITION BY s.province_id ORDER BY {order})"
-    # MATERIALIZED keeps the database from inlining the eligibility query into the outer one,
-    # which would evaluate every category's CASE once per use of the score.
-    sql = f"""
-        WITH e AS MATERIALIZED ({inner_sql}),
-        s AS MATERIALIZED (SELECT e.*, {score_sql} AS score FROM e)
-        INSERT INTO {table} (cycle_id, person_id, province_id, commune_id, birth_year,
-            birth_key, flags, blocked, score, province_rank, overall_rank, selected)
-        SELECT %s, s.id, s.province_id, s.commune_id, s.birth_year, s.c_birth, s.c_flags,
-            s.c_blocked, s.score,
-            {province_rank},
-            ROW_NUMBER() OVER (ORDER BY {order}),
-            %s
-        FROM s
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*inner_params, *score_params, cycle.pk, False])
-
-
-def _select(cycle: Cycle) -> None:
-    """Compute quotas from the counts and mark the top of each quota (or of the whole list)."""
-    counts = {
-        row["province_id"]: row
-        for row in Candidate.objects.filter(cycle=cycle)
-        .values("province_id")
-        .annotate(eligible=Count("id"), selectable=Count("id", filter=Q(blocked=0)))
-    }
-    quotas = {q.province_id: q for q in cycle.quotas.all()}
+def _quotas(cycle: Cycle, eligible: Counter, selectable: Counter) -> dict[int, ProvinceQuota]:
+    """The cycle's quota per province, from the counts (proportional) or as set by hand."""
+    quotas = {q.province_id: q for q in cycle.quotas.select_related("province")}
     for province in cycle.provinces.all():
         quota = quotas.get(province.pk) or ProvinceQuota(cycle=cycle, province=province)
-        row = counts.get(province.pk, {})
-        quota.eligible = row.get("eligible", 0)
-        quota.selectable = row.get("selectable", 0)
+        quota.eligible = eligible[province.pk]
+        quota.selectable = selectable[province.pk]
         quotas[province.pk] = quota
-    candidates = Candidate.objects.filter(cycle=cycle, blocked=Candidate.Block.NONE)
-    if cycle.quota_mode == Cycle.QuotaMode.NONE:
-        candidates.filter(overall_rank__lte=cycle.max_grants).update(selected=True)
+    if cycle.quota_mode == Cycle.QuotaMode.PROPORTIONAL:
+        codes = {pk: q.province.code for pk, q in quotas.items()}
+        seats = largest_remainder(
+            cycle.max_grants, {pk: q.selectable for pk, q in quotas.items()}, codes
+        )
+        for pk, quota in quotas.items():
+            quota.quota = seats[pk]
+    return quotas
+
+
+def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
+    """Ranks, quotas, selection and fingerprint of the eligible rows (in tie-rule order).
+
+    Overall rank: position in the whole list. Rank within the province: position among her
+    province's women (only with quotas; 0 otherwise). Selected: selectable and within the
+    number of grants (no quotas) or her province's quota. The fingerprint hashes the inputs
+    digest and the selected women in rank order (selection_fingerprint, computed here in
+    the same pass).
+    """
+    eligible: Counter = Counter(row[1] for row in rows)
+    selectable: Counter = Counter(row[1] for row in rows if row[5] == Candidate.Block.NONE)
+    with_quotas = cycle.quota_mode != Cycle.QuotaMode.NONE
+    quotas = _quotas(cycle, eligible, selectable) if with_quotas else {}
+    # Seats left per province; without quotas, one pool for the whole list.
+    seats_left = {pk: q.quota for pk, q in quotas.items()}
+    pool = cycle.max_grants
+    seen = dict.fromkeys(eligible, 0)
+    cycle_id = cycle.pk
+    hasher = hashlib.sha256(digest.encode())
+    selected_lines = []
+    out = []
+    append = out.append
+    restricted = 0
+    for overall, (person_id, province_id, commune_id, birth_year, flags, blocked,
+                  score) in enumerate(rows, start=1):  # fmt: skip
+        chosen = False
+        if with_quotas:
+            province_rank = seen[province_id] = seen[province_id] + 1
+            if not blocked and seats_left.get(province_id, 0) > 0:
+                seats_left[province_id] -= 1
+                chosen = True
+        else:
+            province_rank = 0
+            if not blocked and overall <= pool:
+                chosen = True
+        if chosen:
+            selected_lines.append(f"\n{person_id}:{score}")
+        if flags & RESTRICTED_MASK:
+            restricted += 1
+        append(
+            (cycle_id, person_id, province_id, commune_id, birth_year, flags, blocked, score,
+             province_rank, overall, chosen)
+        )  # fmt: skip
+    hasher.update("".join(selected_lines).encode())
+    return Ranking(
+        rows=out,
+        quotas=quotas,
+        eligible=len(rows),
+        selectable=sum(selectable.values()),
+        selected=len(selected_lines),
+        restricted_persons=restricted,
+        fingerprint=hasher.hexdigest(),
+    )
+
+
+CANDIDATE_COLUMNS = (
+    "cycle_id", "person_id", "province_id", "commune_id", "birth_year", "flags", "blocked",
+    "score", "province_rank", "overall_rank", "selected",
+)  # fmt: skip
+ROWS_PER_INSERT = 1000
+
+
+def rows_per_insert(columns: int) -> int:
+    """Rows per multi-row INSERT within the database's limit on parameters."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     else:
-        if cycle.quota_mode == Cycle.QuotaMode.PROPORTIONAL:
-            codes = {q.province_id: q.province.code for q in quotas.values()}
-            seats = largest_remainder(
-                cycle.max_grants, {pk: q.selectable for pk, q in quotas.items()}, codes
-            )
-            for pk, quota in quotas.items():
-                quota.quota = seats[pk]
-        for quota in quotas.values():
-            quota.save()
-        # One pass: each woman against her province's quota (a unique-index look-up).
-        quota_of = ProvinceQuota.objects.filter(
-            cycle=cycle, province_id=OuterRef("province_id")
-        ).values("quota")[:1]
-        # The cheap bound first, so the look-up runs only for women who can be within a quota.
-        top = max((q.quota for q in quotas.values()), default=0)
-        candidates.filter(province_rank__lte=top).filter(
-            province_rank__lte=Subquery(quota_of)
-        ).update(selected=True)
-    # Provinces no longer in the cycle keep no quota.
-    cycle.quotas.exclude(province_id__in=list(quotas)).delete()
+        limit = 65_535
+    return max(1, min(ROWS_PER_INSERT, limit // columns))
 
 
-RUN_STEPS = 5
+def bulk_insert(
+    model,
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """INSERT `rows` (tuples in `columns` order, values as the database takes them).
+
+    Many rows per statement: Django's bulk_create builds and walks a model instance per row,
+    which for a run's hundreds of thousands of candidates costs more than the run itself.
+    On SQLite the statements go straight to the driver with its own "?" marks: Django's
+    cursor rewrites every "%s" of every statement with a regular expression first.
+    """
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(model._meta.get_field(c).column) for c in columns)}) VALUES "
+    )
+    size = rows_per_insert(len(columns))
+    if connection.vendor == "sqlite":
+        mark, cursor = "?", connection.connection.cursor()
+    else:
+        mark, cursor = "%s", connection.cursor()
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    full = head + ", ".join([one] * size)
+    try:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if on_batch is not None:
+                on_batch(start + len(chunk))
+    finally:
+        cursor.close()
+
+
+# Progress steps of a run: 1 facts refreshed, 3 eligible women read and ranked, 3–8 while
+# the candidates are written, 9 quotas and counts saved, 10 done.
+RUN_STEPS = 10
+
+
+def _used_restricted_facts(cycle: Cycle) -> list[str]:
+    in_tree = {c["fact"] for c in iter_conditions(cycle.criteria) if FACTS[c["fact"]].restricted}
+    weighed = {k for k, w in (cycle.weights or {}).items() if w and FACTS[k].restricted}
+    return sorted(in_tree | weighed)
 
 
 @transaction.atomic
@@ -343,7 +455,8 @@ def targeting_run(
 
     A run that uses restricted facts writes exactly one access-log row (bulk use).
     `progress`, when given, is called as progress(done_steps, total_steps) after each stage
-    (first with 0 done, last with every step done), so a background task can report it.
+    and while the candidates are written (first with 0 done, last with every step done),
+    so a background task can report it.
 
     Raises:
         PermissionDenied: the actor does not run programmes.
@@ -364,40 +477,42 @@ def targeting_run(
         raise ValidationError(NOT_DRAFT)
     step(0)
     with roomy_sqlite():
-        Candidate.objects.filter(cycle=cycle).delete()
+        facts_refresh()
         step(1)
-        _write_candidates(cycle)
-        step(2)
-        _select(cycle)
-        step(3)
+        sql, params = eligible_rows(cycle).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
         digest = inputs_digest(cycle)
-        fingerprint = selection_fingerprint(cycle, digest)
-        step(4)
-    candidates = Candidate.objects.filter(cycle=cycle)
-    eligible = candidates.count()
-    selectable = candidates.filter(blocked=Candidate.Block.NONE).count()
-    selected = candidates.filter(selected=True).count()
+        ranking = rank_and_select(cycle, rows, digest)
+        del rows
+        step(3)
+        Candidate.objects.filter(cycle=cycle).delete()
+        total = len(ranking.rows) or 1
+        bulk_insert(
+            Candidate,
+            CANDIDATE_COLUMNS,
+            ranking.rows,
+            on_batch=lambda done: step(3 + 5 * done // total),
+        )
+        step(8)
+        for quota in ranking.quotas.values():
+            quota.save()
+        # Provinces no longer in the cycle keep no quota.
+        cycle.quotas.exclude(province_id__in=list(ranking.quotas)).delete()
     restricted = uses_restricted(cycle.criteria, cycle.weights)
     if restricted:
-        used = {
-            c["fact"] for c in iter_conditions(cycle.criteria) if FACTS[c["fact"]].restricted
-        } | {k for k, w in cycle.weights.items() if w and FACTS[k].restricted}
-        persons = (
-            candidates.annotate(restricted_bits=F("flags").bitand(RESTRICTED_MASK))
-            .filter(restricted_bits__gt=0)
-            .count()
-        )
         access_log_bulk_use(
             actor=actor,
-            facts=sorted(used),
-            persons_count=persons,
+            facts=_used_restricted_facts(cycle),
+            persons_count=ranking.restricted_persons,
             context=(context or f"grants targeting run, cycle {cycle.pk}")[:300],
         )
     cycle.targeted_at = timezone.now()
-    cycle.fingerprint = fingerprint
+    cycle.fingerprint = ranking.fingerprint
     cycle.inputs_digest = digest
-    cycle.eligible_count = eligible
-    cycle.selected_count = selected
+    cycle.eligible_count = ranking.eligible
+    cycle.selected_count = ranking.selected
     cycle.uses_restricted = restricted
     cycle.save(
         update_fields=[
@@ -405,14 +520,15 @@ def targeting_run(
             "uses_restricted",
         ]
     )  # fmt: skip
+    step(9)
     run = TargetingRun.objects.create(
         cycle=cycle,
         run_by=actor,
         criteria_version=cycle.criteria_version,
-        fingerprint=fingerprint,
-        eligible_count=eligible,
-        selectable_count=selectable,
-        selected_count=selected,
+        fingerprint=ranking.fingerprint,
+        eligible_count=ranking.eligible,
+        selectable_count=ranking.selectable,
+        selected_count=ranking.selected,
         uses_restricted=restricted,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

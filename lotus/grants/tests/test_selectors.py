@@ -168,3 +168,35 @@ def test_income_change_report_by_activity(issued_cycle, central_manager, case_wo
         50.0,
     )
     assert LivelihoodSurvey.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_eligibility_preview_counts_eligible_women_per_province(cycle, central_manager, make_woman):
+    from lotus.grants.selectors import eligibility_preview
+
+    make_woman()
+    make_woman(is_pregnant=True)
+    make_woman(sex="M")
+    criteria = {"op": "all", "items": [{"fact": "sex", "cmp": "is", "value": "F"}]}
+
+    rows = eligibility_preview(user=central_manager, cycle=cycle, criteria=criteria)
+
+    assert [(r.province, r.eligible) for r in rows] == [(cycle.provinces.get(), 2)]
+
+
+@pytest.mark.django_db
+def test_eligibility_preview_counts_a_change_made_since_the_last_preview(
+    cycle, central_manager, make_woman
+):
+    from lotus.grants.selectors import eligibility_preview
+
+    make_woman(is_pregnant=True)
+    woman = make_woman()
+    criteria = {"op": "all", "items": [{"fact": "pregnant", "cmp": "is", "value": True}]}
+    eligibility_preview(user=central_manager, cycle=cycle, criteria=criteria)
+    woman.is_pregnant = True
+    woman.save()
+
+    rows = eligibility_preview(user=central_manager, cycle=cycle, criteria=criteria)
+
+    assert rows[0].eligible == 2

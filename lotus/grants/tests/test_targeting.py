@@ -344,3 +344,71 @@ def test_targeting_run_reports_progress_from_start_to_every_step(
     assert calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert all(t == total for _, t in calls)
+
+
+@pytest.mark.django_db
+def test_run_leaves_out_a_woman_who_died_since_the_last_run(cycle, central_manager, make_woman):
+    woman = make_woman()
+    other = make_woman()
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={})
+    targeting_run(actor=central_manager, cycle=cycle)
+    woman.is_deceased = True
+    woman.save()
+
+    targeting_run(actor=central_manager, cycle=cycle)
+
+    assert _selected_ids(cycle) == [other.pk]
+
+
+@pytest.mark.django_db
+def test_run_selects_a_mother_whose_baby_was_registered_since_the_last_run(
+    cycle, central_manager, make_woman, make_household
+):
+    mother = make_woman()
+    household = make_household(mother)
+    criteria = {"op": "all", "items": [{"fact": "child_under_2", "cmp": "is", "value": True}]}
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=criteria, weights={})
+    targeting_run(actor=central_manager, cycle=cycle)
+    assert _selected_ids(cycle) == []
+    PersonFactory(
+        commune=mother.commune, birth_date=dt.date(2023, 5, 1), sex="M", household=household
+    )
+
+    targeting_run(actor=central_manager, cycle=cycle)
+
+    assert _selected_ids(cycle) == [mother.pk]
+
+
+@pytest.mark.django_db
+def test_run_stops_selecting_a_woman_whose_household_head_changed(
+    cycle, central_manager, make_woman, make_household
+):
+    head = make_woman()
+    wife = make_woman()
+    make_household(head, wife)
+    criteria = {"op": "all", "items": [{"fact": "woman_headed", "cmp": "is", "value": True}]}
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=criteria, weights={})
+    targeting_run(actor=central_manager, cycle=cycle)
+    assert set(_selected_ids(cycle)) == {head.pk, wife.pk}
+    head.sex = "M"
+    head.save()
+
+    targeting_run(actor=central_manager, cycle=cycle)
+
+    assert _selected_ids(cycle) == []
+
+
+@pytest.mark.django_db
+def test_run_fingerprint_hashes_the_selected_list_in_rank_order(cycle, central_manager, make_woman):
+    from lotus.grants.services.targeting import inputs_digest, selection_fingerprint
+
+    for i in range(4):
+        make_woman(birth_date=dt.date(1960 + i, 1, 1), is_pregnant=i % 2 == 1)
+    cycle_criteria_save(
+        actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={"pregnant": 2}
+    )
+
+    run = targeting_run(actor=central_manager, cycle=cycle)
+
+    cycle.refresh_from_db()
+    assert run.fingerprint == selection_fingerprint(cycle, inputs_digest(cycle))
