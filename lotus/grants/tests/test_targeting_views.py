@@ -14,6 +14,7 @@ from lotus.grants.tasks import run_targeting
 from lotus.registry.models import RestrictedFact
 
 WOMEN = {"op": "all", "items": [{"fact": "sex", "cmp": "is", "value": "F"}]}
+POLL = {"HX-Request": "true", "HX-Target": "targeting-progress"}
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
@@ -101,7 +102,7 @@ def test_cycle_detail_hides_the_run_button_while_a_run_is_under_way(client, queu
 
 @pytest.mark.django_db
 def test_cycle_detail_poll_returns_only_the_progress_fragment(client, queued):
-    response = client.get(_url("grants:cycle_detail", queued), headers={"HX-Request": "true"})
+    response = client.get(_url("grants:cycle_detail", queued), headers=POLL)
 
     content = response.content.decode()
     assert content.strip().startswith('<section id="targeting-progress"')
@@ -114,7 +115,7 @@ def test_cycle_detail_poll_sends_the_page_to_the_women_once_the_run_is_done(
 ):
     run_targeting.call(cycle_id=queued.pk, actor_id=central_manager.pk)
 
-    response = client.get(_url("grants:cycle_detail", queued), headers={"HX-Request": "true"})
+    response = client.get(_url("grants:cycle_detail", queued), headers=POLL)
 
     assert response["HX-Redirect"] == _url("grants:candidate_list", queued)
 

@@ -146,7 +146,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle page; polled by htmx for the progress of a targeting run under way."""
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     targeting = targeting_status(cycle)
-    if request.htmx and targeting.state == State.DONE:
+    polled = bool(request.htmx) and request.htmx.target == "targeting-progress"
+    if polled and targeting.state == State.DONE:
         _announce_done(request, targeting)
         return HttpResponseClientRedirect(_result_url(request, cycle))
     scope = scope_for(request.user)
@@ -156,7 +157,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run_needs_sensitive": uses_restricted(cycle.criteria, cycle.weights)
         and not scope.can(Capability.READ_SENSITIVE),
     }
-    if request.htmx:
+    if polled:
         return render(request, "grants/cycle_detail.html#targeting-progress", context)
     context |= {
         "tie_rule": TIE_RULE,
