@@ -148,7 +148,8 @@ def targeting_status(cycle: Cycle) -> TargetingStatus:
     status = _read(cycle)
     if not status.active:
         return status
-    if status.state == State.RUNNING and status.updated_at < timezone.now() - STALE_AFTER:
+    silent_since = timezone.now() - STALE_AFTER
+    if status.state == State.RUNNING and (status.updated_at or silent_since) <= silent_since:
         return _failed(status, _stopped)
     task_id = _cache().get(_key(cycle) + ":task")
     if task_id and run_targeting.get_backend().supports_get_result:
@@ -214,17 +215,11 @@ def run_targeting(cycle_id: int, actor_id: int) -> dict:
     """
     cycle = Cycle.objects.select_related("programme").get(pk=cycle_id)
     actor = User.objects.get(pk=actor_id)
-    status = _read(cycle)
-    status = _write(
-        cycle,
-        replace(
-            status,
-            state=State.RUNNING,
-            errors={},
-            by=status.by or _who(actor),
-            started_at=status.started_at or timezone.now(),
-        ),
-    )
+    queued = _read(cycle)
+    if queued.state != State.QUEUED:
+        # The entry written when it was queued is gone (the cache was cleared): start afresh.
+        queued = TargetingStatus(by=_who(actor), started_at=timezone.now())
+    status = _write(cycle, replace(queued, state=State.RUNNING))
 
     def progress(done: int, total: int) -> None:
         nonlocal status

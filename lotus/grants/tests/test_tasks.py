@@ -237,3 +237,14 @@ def test_programme_manager_cannot_run_targeting_on_hiv_criteria(hiv_cycle, centr
 
     assert not AccessLog.objects.exists()
     assert not TargetingRun.objects.filter(cycle=hiv_cycle).exists()
+
+
+@pytest.mark.django_db
+def test_run_targeting_starts_afresh_when_the_queued_entry_is_gone(queued, central_manager):
+    caches["progress"].clear()
+
+    run_targeting.call(cycle_id=queued.pk, actor_id=central_manager.pk)
+
+    status = targeting_status(queued)
+    assert (status.state, status.selected) == (State.DONE, 3)
+    assert status.started_at is not None
