@@ -6,7 +6,6 @@ from lotus.grants.tests.factories import CycleFactory, GrantConsentFactory
 from lotus.registry.models import Household
 from lotus.registry.tests.factories import PersonFactory
 
-
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
