@@ -1,9 +1,12 @@
 import datetime as dt
+import random
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 
 from lotus.registry.validators import (
+    OLD_MOBILE_PREFIXES,
     cccd_century_digit,
     clean_birth_date,
     clean_cccd,
@@ -78,6 +81,34 @@ def test_clean_phone_restores_leading_zero_lost_by_a_spreadsheet():
 
 def test_clean_phone_rejects_garbage():
     assert _code(clean_phone, "12345") == "invalid"
+
+
+def _full_parse(national: str) -> str | None:
+    try:
+        number = phonenumbers.parse(national, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_clean_phone_agrees_with_phonenumbers_on_every_prefix():
+    rng = random.Random(5)
+    numbers = [
+        f"0{prefix:03d}{rng.randrange(10**tail):0{tail}d}"
+        for prefix in range(1000)
+        for tail in (3, 4, 5, 6, 7)
+        for _ in range(3)
+    ]
+    for national in numbers:
+        if len(national) == 11 and national[:4] in OLD_MOBILE_PREFIXES:
+            continue  # converted before validation, tested above
+        expected = _full_parse(national)
+        if expected is None:
+            assert _code(clean_phone, national) == "invalid", national
+        else:
+            assert clean_phone(national) == expected, national
 
 
 def test_clean_birth_date_reads_day_first():
