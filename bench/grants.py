@@ -14,6 +14,12 @@ bulk_create in households (heads, spouses, children, elders), with consents, pay
 and a few restricted facts; writing them is not timed. The run uses HIV and GBV weights, so
 the manager's role is widened to read restricted facts for this process only (no role in
 today's table has both) and the run writes its one access-log row.
+
+Targeting reads the registry through its facts table (lotus.grants.services.facts). Like
+the registry itself, it is written once before the timed stages (its time is printed, as
+a deployment or a big import would pay it once); every timed stage then refreshes it from
+what changed, and one preview is timed after 1,000 persons were changed and newborns
+added to households, so the refresh of changes is part of what the goal measures.
 """
 
 import argparse
@@ -57,6 +63,7 @@ from lotus.grants.services.cycles import (  # noqa: E402
     cycle_criteria_save,
     cycle_lock_targeting,
 )
+from lotus.grants.services.facts import facts_refresh  # noqa: E402
 from lotus.grants.services.payments import payment_list_issue  # noqa: E402
 from lotus.grants.services.reconciliation import reconciliation_import  # noqa: E402
 from lotus.grants.services.targeting import targeting_run  # noqa: E402
@@ -270,6 +277,30 @@ def users() -> tuple[User, User]:
     return manager, finance
 
 
+def change_registry(count: int) -> None:
+    """Edit `count` persons the way officers do (each save writes a history row).
+
+    Four in five are women whose pregnancy is recorded or cleared; the rest are newborns
+    added to existing households, which changes the household facts of every member.
+    """
+    rng = random.Random(17)
+    last = Person.all_objects.order_by("-pk").values_list("pk", flat=True).first()
+    women = Person.objects.filter(pk__in=rng.sample(range(1, last + 1), count * 4 // 5))
+    for woman in women:
+        woman.is_pregnant = not woman.is_pregnant
+        woman.save()
+    for n, mother in enumerate(women[: count - count * 4 // 5]):
+        if mother.household_id is None:
+            continue
+        born = dt.date(2023, 6, 1 + n % 28)
+        Person(
+            full_name="Nguyễn Văn An", family_name="Nguyễn", given_name="An",
+            name_key="nguyen van an", birth_date=born, birth_year=born.year, sex="M",
+            commune_id=mother.commune_id, province_id=mother.province_id,
+            household_id=mother.household_id, relationship_to_head="child",
+        ).save()  # fmt: skip
+
+
 def result_file(cycle: Cycle, unmatched: int) -> bytes:
     rng = random.Random(16)
     references = list(
@@ -302,6 +333,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="stop after writing the persons")
     args = parser.parse_args()
 
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     started = time.perf_counter()
     with transaction.atomic():
         make_persons(args.persons)
@@ -316,6 +348,7 @@ def main() -> int:
     )
     if args.keep:
         return 0
+    timed("targeting facts written (once, then kept up to date)", facts_refresh, full=True)
     manager, finance = users()
     programme = Programme.objects.create(
         name="Bench programme", donors="Government of Australia", consent_purpose=PURPOSE,
@@ -332,6 +365,16 @@ def main() -> int:
 
     rows, preview = timed(
         "eligibility preview (counts per province)",
+        eligibility_preview,
+        user=manager,
+        cycle=cycle,
+        criteria=CRITERIA,
+    )
+    print(f"  eligible {sum(r.eligible for r in rows):,}")
+    changes = max(10, min(1000, args.persons // 1000))
+    change_registry(changes)
+    rows, preview_changed = timed(
+        f"eligibility preview after {changes:,} registry changes",
         eligibility_preview,
         user=manager,
         cycle=cycle,
@@ -363,7 +406,8 @@ def main() -> int:
     cycle.refresh_from_db()
     print(f"  cycle paid {cycle.paid_count:,} women, {cycle.total_paid:,} VND")
 
-    goals = [(preview, 1.0), (together, 10.0), (t_rec, 10.0)]
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    goals = [(preview, 1.0), (preview_changed, 1.0), (together, 10.0), (t_rec, 10.0)]
     ok = all(seconds <= goal for seconds, goal in goals)
     print("all goals met" if ok else "GOAL MISSED")
     return 0 if ok else 1

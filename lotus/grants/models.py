@@ -263,7 +263,12 @@ class Candidate(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="candidates", db_index=False
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No database constraint: checking it looks every woman up again in the registry's
+    # largest table, which tripled the cost of writing a run's candidates. The rows come
+    # from the registry in the same transaction, and PROTECT still holds in Django.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -316,6 +321,7 @@ class TargetingFacts(models.Model):
     year of birth, then month and day when the full date is known, else 1 January) that a
     criterion compares with the reference date less N years; household members' youngest
     and oldest keys answer "child under 2" and "someone aged 60 or over" the same way.
+    Integers all: the table is scanned whole by every preview, and sorted by the run.
     """
 
     person_id = RowidBigIntegerField(primary_key=True)
@@ -331,9 +337,10 @@ class TargetingFacts(models.Model):
     household_youngest = models.IntegerField(null=True)
     household_oldest = models.IntegerField(null=True)
     income = models.BigIntegerField(null=True)
-    birth_year = models.PositiveSmallIntegerField()
-    # The full date of birth when known to the day (the tie rule's second key), else empty.
-    birth_date = models.DateField(null=True)
+    # The tie rule's birth order: yyyymmdd when the full date is known, else yyyy9999 (a
+    # birth known only by its year after the full dates of that year). birth_order // 10000
+    # is the year of birth.
+    birth_order = models.IntegerField()
     household_id = models.BigIntegerField(null=True)
 
     class Meta:
@@ -344,22 +351,23 @@ class TargetingFacts(models.Model):
 
 
 class TargetingFactsState(models.Model):
-    """The one row saying how far TargetingFacts has followed the registry.
+    """The one row (pk 1) saying how far TargetingFacts has followed the registry.
 
     Every person change the registry records in its history at or after `synced_through`,
     and every person with an id above `max_person_id`, is looked at again by the next
     refresh; the counts catch what leaves no history (a row written or removed by SQL).
+    Refreshes lock this row to take turns. No `rebuilt_at`: the table was never written.
     """
 
-    synced_through = models.DateTimeField()
+    synced_through = models.DateTimeField(null=True)
     max_person_id = models.BigIntegerField(default=0)
     max_household_id = models.BigIntegerField(default=0)
     household_count = models.BigIntegerField(default=0)
-    refreshed_at = models.DateTimeField()
-    rebuilt_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
-        return f"facts through {self.synced_through:%Y-%m-%d %H:%M:%S}"
+        return f"facts refreshed {self.refreshed_at}"
 
 
 class FactsChangedPerson(models.Model):

@@ -69,18 +69,31 @@ class MonthDay(Func):
         )
 
 
-def age_key_expression():
-    """yyyymmdd of the birth: the full date when known to the day, else 1 January of the year.
+def _birth_key(missing_month_day: int):
+    """yyyymmdd of the birth when known to the day, else the year then `missing_month_day`.
 
-    The month and day come from the date, the year from birth_year, as the registry keeps
-    them equal; a criterion "aged N or more on D" is then age_key <= D less N years.
+    The year comes from birth_year, the month and day from the date (the registry keeps
+    the two equal).
     """
     exact = Q(birth_date_precision=Person.BirthDatePrecision.DAY, birth_date__isnull=False)
     return Case(
         When(exact, then=F("birth_year") * 10000 + MonthDay("birth_date")),
-        default=F("birth_year") * 10000 + 101,
+        default=F("birth_year") * 10000 + missing_month_day,
         output_field=IntegerField(),
     )
+
+
+def age_key_expression():
+    """Age key: a birth known only by its year counts from 1 January of that year.
+
+    A criterion "aged N or more on D" is then age_key <= D less N years, as yyyymmdd.
+    """
+    return _birth_key(101)
+
+
+def birth_order_expression():
+    """The tie rule's order: a birth known only by its year after the full dates of that year."""
+    return _birth_key(9999)
 
 
 FACT_COLUMNS = (
@@ -96,8 +109,7 @@ FACT_COLUMNS = (
     ("migrant_worker", "is_migrant_worker"),
     ("woman_headed", "f_woman_headed"),
     ("income", "monthly_income"),
-    ("birth_year", "birth_year"),
-    ("birth_date", "f_birth_date"),
+    ("birth_order", "f_birth_order"),
     ("household_id", "household_id"),
 )
 
@@ -109,10 +121,7 @@ def _person_rows(persons: QuerySet[Person]) -> tuple[str, list]:
         .annotate(
             f_age_key=age_key_expression(),
             f_woman_headed=Value(False),
-            f_birth_date=Case(
-                When(birth_date_precision=Person.BirthDatePrecision.DAY, then=F("birth_date")),
-                default=None,
-            ),
+            f_birth_order=birth_order_expression(),
         )
         .order_by()
         .values_list(*(source for _, source in FACT_COLUMNS))
@@ -225,7 +234,13 @@ def _new_persons(state: TargetingFactsState) -> QuerySet[Person]:
 
 
 def _live_count() -> int:
-    return Person.all_objects.filter(merged_into__isnull=True).count()
+    """Persons not merged away: all of them less the merged ones.
+
+    Two counts the indexes answer (the merged ones are few and indexed where set), where
+    counting "not merged" would read the whole person table.
+    """
+    merged = Person.all_objects.filter(merged_into__isnull=False).count()
+    return Person.all_objects.count() - merged
 
 
 def _households_gone(state: TargetingFactsState) -> bool:
@@ -236,7 +251,7 @@ def _households_gone(state: TargetingFactsState) -> bool:
 
 def _nothing_to_do(state: TargetingFactsState | None) -> bool:
     """A cheap read: nothing changed since the last refresh (no write lock needed)."""
-    if state is None or FactsChangedPerson.objects.exists():
+    if state is None or state.rebuilt_at is None or FactsChangedPerson.objects.exists():
         return False
     if _history_since(state).exists() or _new_persons(state).exists():
         return False
@@ -260,21 +275,25 @@ def facts_refresh(*, full: bool = False) -> FactsRefresh:
     Cheap when nothing changed (a few index look-ups and counts, no write lock); otherwise
     derives again only the persons and households that changed.
     """
-    if not full and _nothing_to_do(TargetingFactsState.objects.first()):
+    if not full and _nothing_to_do(TargetingFactsState.objects.filter(pk=STATE).first()):
         return FactsRefresh(mode="none")
     return _refresh_locked(full=full)
 
 
+STATE = 1
+
+
 @transaction.atomic
 def _refresh_locked(*, full: bool) -> FactsRefresh:
-    # On PostgreSQL the state row's lock makes concurrent refreshes take turns; on SQLite
-    # the IMMEDIATE transaction already does.
-    state = TargetingFactsState.objects.select_for_update().first()
+    # On PostgreSQL the state row's lock makes concurrent refreshes take turns (the first
+    # ever creates it; get_or_create settles a race for that); on SQLite the IMMEDIATE
+    # transaction already does.
+    TargetingFactsState.objects.get_or_create(pk=STATE)
+    state = TargetingFactsState.objects.select_for_update().get(pk=STATE)
     now = timezone.now()
     mark = _watermark(now)
-    if full or state is None:
+    if full or state.rebuilt_at is None or state.synced_through is None:
         result = _rebuild()
-        state = state or TargetingFactsState()
         state.rebuilt_at = now
     else:
         result = _apply_changes(state)

@@ -252,7 +252,7 @@ def score_expression(weights: dict[str, int], ctx: Context):
 
 
 ELIGIBLE_COLUMNS = (
-    "person_id", "province_id", "commune_id", "birth_year", "c_flags", "c_blocked", "c_score",
+    "person_id", "province_id", "commune_id", "c_birth_year", "c_flags", "c_blocked", "c_score",
 )  # fmt: skip
 
 
@@ -281,14 +281,9 @@ def eligible_rows(cycle: Cycle) -> QuerySet[TargetingFacts]:
             c_flags=flags_expression(ctx, category_keys(cycle)),
             c_blocked=Case(*blocked_whens, default=Value(0), output_field=IntegerField()),
             c_score=score_expression(cycle.weights or {}, ctx),
+            c_birth_year=F("birth_order") / 10000,
         )
-        .order_by(
-            "c_blocked",
-            F("c_score").desc(),
-            "birth_year",
-            F("birth_date").asc(nulls_last=True),
-            "person_id",
-        )
+        .order_by("c_blocked", F("c_score").desc(), "birth_order", "person_id")
         .values_list(*ELIGIBLE_COLUMNS)
     )
 
@@ -297,7 +292,9 @@ def eligible_rows(cycle: Cycle) -> QuerySet[TargetingFacts]:
 class Ranking:
     """The outcome of ranking and selecting, computed in one pass over the sorted rows."""
 
-    rows: list[tuple]  # candidate rows in overall rank order, as INSERTed
+    # The candidate rows in overall rank order, one after the other in one flat list of
+    # CANDIDATE_COLUMNS values (as the multi-row INSERTs take them).
+    values: list
     quotas: dict[int, ProvinceQuota]
     eligible: int = 0
     selectable: int = 0
@@ -344,8 +341,8 @@ def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
     cycle_id = cycle.pk
     hasher = hashlib.sha256(digest.encode())
     selected_lines = []
-    out = []
-    append = out.append
+    values: list = []
+    extend = values.extend
     restricted = 0
     for overall, (person_id, province_id, commune_id, birth_year, flags, blocked,
                   score) in enumerate(rows, start=1):  # fmt: skip
@@ -363,13 +360,13 @@ def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
             selected_lines.append(f"\n{person_id}:{score}")
         if flags & RESTRICTED_MASK:
             restricted += 1
-        append(
+        extend(
             (cycle_id, person_id, province_id, commune_id, birth_year, flags, blocked, score,
              province_rank, overall, chosen)
         )  # fmt: skip
     hasher.update("".join(selected_lines).encode())
     return Ranking(
-        rows=out,
+        values=values,
         quotas=quotas,
         eligible=len(rows),
         selectable=sum(selectable.values()),
@@ -399,10 +396,12 @@ def rows_per_insert(columns: int) -> int:
 def bulk_insert(
     model,
     columns: tuple[str, ...],
-    rows: list[tuple],
+    values: list,
     on_batch: Callable[[int], None] | None = None,
 ) -> None:
-    """INSERT `rows` (tuples in `columns` order, values as the database takes them).
+    """INSERT rows given as one flat list of `values`, row after row in `columns` order.
+
+    `on_batch(rows_written)` is called after each statement.
 
     Many rows per statement: Django's bulk_create builds and walks a model instance per row,
     which for a run's hundreds of thousands of candidates costs more than the run itself.
@@ -421,13 +420,16 @@ def bulk_insert(
         mark, cursor = "%s", connection.cursor()
     one = "(" + ", ".join([mark] * len(columns)) + ")"
     full = head + ", ".join([one] * size)
+    width = len(columns)
+    step = size * width
     try:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
-            cursor.execute(sql, [value for row in chunk for value in row])
+        for start in range(0, len(values), step):
+            chunk = values[start : start + step]
+            rows = len(chunk) // width
+            sql = full if rows == size else head + ", ".join([one] * rows)
+            cursor.execute(sql, chunk)
             if on_batch is not None:
-                on_batch(start + len(chunk))
+                on_batch((start + len(chunk)) // width)
     finally:
         cursor.close()
 
@@ -488,11 +490,11 @@ def targeting_run(
         del rows
         step(3)
         Candidate.objects.filter(cycle=cycle).delete()
-        total = len(ranking.rows) or 1
+        total = ranking.eligible or 1
         bulk_insert(
             Candidate,
             CANDIDATE_COLUMNS,
-            ranking.rows,
+            ranking.values,
             on_batch=lambda done: step(3 + 5 * done // total),
         )
         step(8)
