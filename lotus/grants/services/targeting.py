@@ -5,9 +5,8 @@ One query then reads every eligible woman of the cycle's places from that narrow
 the criteria tree compiled to one WHERE clause, her categories (a bitmask), whether she is
 blocked, her score — already sorted by the tie rule, so the database sorts once. Ranks,
 quotas, the selection and the fingerprint are then one pass over those rows in Python, and
-the candidates are written with multi-row INSERTs of a thousand rows each. (Window
-functions would sort the rows a second time for the ranks within provinces, which on
-SQLite costs more than the whole pass.)
+the candidates are written in bulk (bulk_insert). Window functions would sort the rows a
+second time for the ranks within provinces, which on SQLite costs more than the whole pass.
 
 The tie rule (TIE_RULE, shown on the cycle page): higher score first; then the older woman
 (earlier year of birth, then earlier full date of birth — a birth known only by its year
@@ -25,8 +24,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -60,7 +58,7 @@ from lotus.grants.criteria import (
     uses_restricted,
 )
 from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingFacts, TargetingRun
-from lotus.grants.services.facts import facts_refresh
+from lotus.grants.services.facts import facts_refresh, roomy_sqlite
 from lotus.registry.models import Consent
 from lotus.registry.services import access_log_bulk_use
 
@@ -76,38 +74,6 @@ QUOTA_RULE = _(
     "go one each to the largest fractional parts (ties: more selectable women, then the "
     "province code)."
 )
-
-
-# --- SQLite working memory ----------------------------------------------------------------
-
-
-SQLITE_PRAGMAS = {"cache_size": -262144, "mmap_size": 2**31}
-
-
-@contextmanager
-def roomy_sqlite() -> Iterator[None]:
-    """On SQLite, a 256 MB page cache and memory-mapped reads for the length of one call.
-
-    With the defaults (a 2 MB cache, every page read through a system call) a million-person
-    scan or a 450,000-row ranking spends much of its time outside SQLite's own work. The
-    previous values are put back afterwards.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    previous = {}
-    with connection.cursor() as cursor:
-        for name, value in SQLITE_PRAGMAS.items():
-            cursor.execute(f"PRAGMA {name}")
-            row = cursor.fetchone()
-            previous[name] = int(row[0]) if row else 0
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, value in previous.items():
-                cursor.execute(f"PRAGMA {name} = {value}")
 
 
 # --- inputs ------------------------------------------------------------------------------
