@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -72,9 +73,21 @@ def age_below(n: int, ref: dt.date, field: str = "age_key") -> Q:
     return Q(**{f"{field}__gt": age_key_before(ref, n)})
 
 
+def among(rows: QuerySet, column: str) -> Q:
+    """Her person_id is one of `rows`' `column` (facts rows; rows of another table).
+
+    SQLite reads `rows` once into a temporary index (an IN list), far cheaper than looking
+    each woman up. PostgreSQL probes per woman (EXISTS on an index): inside a CASE, an IN
+    list larger than its work memory would be read again for every woman.
+    """
+    if connection.vendor == "sqlite":
+        return Q(person_id__in=rows.values(column))
+    return Q(Exists(rows.filter(**{column: OuterRef("person_id")})))
+
+
 def _restricted(kind: str) -> Q:
     # Read from the registry by the runs that use it, never copied into the facts table.
-    return Q(person_id__in=RestrictedFact.objects.filter(kind=kind).values("person_id"))
+    return among(RestrictedFact.objects.filter(kind=kind), "person_id")
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,8 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -51,6 +49,7 @@ from lotus.grants.criteria import (
     FACTS,
     RESTRICTED_MASK,
     Context,
+    among,
     category_q,
     criteria_q,
     flags_expression,
@@ -98,36 +97,25 @@ def population(cycle: Cycle) -> QuerySet[TargetingFacts]:
 
 
 def has_consent(purpose: str, on: dt.date) -> Q:
-    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person.
-
-    SQLite reads the consents of the purpose once into a temporary index (an IN list),
-    which costs a third of looking up each woman's consents by person; PostgreSQL keeps
-    the per-woman probe, as an IN list larger than its work memory would be read again
-    for every woman.
-    """
+    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person."""
     consents = Consent.objects.filter(purpose=purpose, given_on__lte=on).filter(
         Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
     )
-    if connection.vendor == "sqlite":
-        return Q(person_id__in=consents.values("person_id"))
-    return Q(Exists(consents.filter(person_id=OuterRef("person_id"))))
+    return among(consents, "person_id")
 
 
 def held_persons_q() -> Q | None:
     """Persons in a possible-duplicate pair still awaiting review (when linkage is installed).
 
     Read straight from the pending pairs, whoever runs the targeting: a pair outside the
-    runner's own scope must hold the woman back all the same. The pending pairs are few, so
-    the database reads them once for the whole query (an IN list), not once per woman.
+    runner's own scope must hold the woman back all the same.
     """
     if not apps.is_installed("lotus.linkage"):
         return None
     from lotus.linkage.models import CandidatePair
 
     pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
-    return Q(person_id__in=pending.values("person_l_id")) | Q(
-        person_id__in=pending.values("person_r_id")
-    )
+    return among(pending, "person_l_id") | among(pending, "person_r_id")
 
 
 def category_keys(cycle: Cycle) -> tuple[str, ...]:
