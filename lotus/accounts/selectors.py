@@ -33,7 +33,10 @@ class Scope:
         if self.everything:
             return queryset
         if self.commune_id is not None:
-            return queryset.filter(**{f"{commune_field}_id": self.commune_id})
+            # The province too: registry tables index place as (province, commune).
+            return queryset.filter(
+                **{f"{province_field}_id": self.province_id, f"{commune_field}_id": self.commune_id}
+            )
         if self.province_id is not None:
             return queryset.filter(**{f"{province_field}_id": self.province_id})
         return queryset.none()

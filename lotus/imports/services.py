@@ -11,6 +11,7 @@ is done the new persons are handed to deduplication, when that app is installed.
 """
 
 import collections
+import concurrent.futures
 import contextlib
 import functools
 import gc
@@ -408,13 +409,14 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
                 with translation.override(settings.LANGUAGE_CODE):
                     _fail(job, str(_("The columns of the file changed since it was uploaded.")))
                 return ()
-            batch: list[RowResult] = []
-            for outcomes in _validated(validator, reader.rows(), pool, workers):
-                batch.extend(outcomes)
-                if len(batch) >= BATCH_SIZE:
-                    _save(store, batch, reader, job, on_progress)
-                    batch = []
-            _save(store, batch, reader, job, on_progress)
+            with _batch_writer(threaded=pool is not None) as write:
+                batch: list[RowResult] = []
+                for outcomes in _validated(validator, reader.rows(), pool, workers):
+                    batch.extend(outcomes)
+                    if len(batch) >= BATCH_SIZE:
+                        write(_batch_save(store, batch, reader, job, on_progress))
+                        batch = []
+                write(_batch_save(store, batch, reader, job, on_progress))
             encoding = reader.encoding_label
         finally:
             reader.close()
@@ -429,15 +431,56 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
     return store.new_ids
 
 
-def _save(store: BatchStore, batch, reader, job, on_progress) -> None:
-    _sqlite_tune()
-    progress = min(int(reader.done_fraction * 1000), 999)
-    store.save(batch, progress=progress, reader_legacy=reader.legacy_cells)
-    if on_progress is not None:
-        for name, value in store.counts.items():
-            setattr(job, name, value)
-        job.legacy_cells = store.counts["legacy_cells"] + reader.legacy_cells
-        on_progress(job, reader.done_fraction)
+def _batch_save(store: BatchStore, batch, reader, job, on_progress) -> Callable[[], None]:
+    """The storing of `batch`, with the reader's progress as it is now, to run later."""
+    done = reader.done_fraction
+    reader_legacy = reader.legacy_cells
+
+    def save() -> None:
+        _sqlite_tune()
+        store.save(batch, progress=min(int(done * 1000), 999), reader_legacy=reader_legacy)
+        if on_progress is not None:
+            for name, value in store.counts.items():
+                setattr(job, name, value)
+            job.legacy_cells = store.counts["legacy_cells"] + reader_legacy
+            on_progress(job, done)
+
+    return save
+
+
+@contextlib.contextmanager
+def _batch_writer(*, threaded: bool):
+    """Yield `write(save)`, which stores one batch, here or on a writer thread.
+
+    With `threaded`, a batch is stored on the thread while this one reads, hands out and
+    collects the next: SQLite inserts in C without holding the GIL, so the two overlap. One
+    batch at most waits for the thread, so memory stays flat and the rows keep their order.
+    The thread has its own database connection, closed at the end.
+    """
+    if not threaded:
+        yield lambda save: save()
+        return
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer:
+        pending: list[concurrent.futures.Future] = []
+
+        def write(save: Callable[[], None]) -> None:
+            if pending:
+                pending.pop().result()
+            pending.append(writer.submit(save))
+
+        try:
+            yield write
+            if pending:
+                pending.pop().result()
+        finally:
+            for future in pending:
+                future.exception()  # waits; the error on its way out is the one to report
+            writer.submit(_close_writer_connection).result()
+
+
+def _close_writer_connection() -> None:
+    _sqlite_tuning_undo()
+    connection.close()
 
 
 def _fail(job: ImportJob, reason: str) -> None:

@@ -81,15 +81,22 @@ class Person(models.Model):
     )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
 
-    cccd = models.CharField(_("citizen ID (CCCD)"), max_length=20, blank=True, db_index=True)
+    # Exact CCCD and phone look-ups go to the linkage's keys (lotus.linkage.PersonKey), which
+    # index them already; a second index here cost every imported row more than both used.
+    cccd = models.CharField(_("citizen ID (CCCD)"), max_length=20, blank=True)
     cccd_verified = models.BooleanField(default=False)
     cmnd = models.CharField(_("former ID card (CMND)"), max_length=20, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_verified = models.BooleanField(default=False)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNIC_GROUPS, blank=True)
 
     commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("commune")
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("commune"),
+        db_index=False,  # the (province, commune) index serves it: scopes name both
     )
     # Denormalised from the commune (or the only province known) so scoping stays one index:
     # the (province, commune) index, which serves a province alone too.
