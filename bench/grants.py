@@ -277,21 +277,21 @@ def users() -> tuple[User, User]:
     return manager, finance
 
 
-def change_registry(count: int) -> None:
+def change_registry(count: int) -> int:
     """Edit `count` persons the way officers do (each save writes a history row).
 
     Four in five are women whose pregnancy is recorded or cleared; the rest are newborns
-    added to existing households, which changes the household facts of every member.
+    added to those women's households, which changes the household facts of every member.
+    Returns how many persons were saved.
     """
     rng = random.Random(17)
-    last = Person.all_objects.order_by("-pk").values_list("pk", flat=True).first()
-    women = Person.objects.filter(pk__in=rng.sample(range(1, last + 1), count * 4 // 5))
-    for woman in women:
+    women = list(Person.objects.filter(sex="F").values_list("pk", flat=True))
+    edited = list(Person.objects.filter(pk__in=rng.sample(women, count * 4 // 5)))
+    for woman in edited:
         woman.is_pregnant = not woman.is_pregnant
         woman.save()
-    for n, mother in enumerate(women[: count - count * 4 // 5]):
-        if mother.household_id is None:
-            continue
+    mothers = [w for w in edited if w.household_id is not None][: count - len(edited)]
+    for n, mother in enumerate(mothers):
         born = dt.date(2023, 6, 1 + n % 28)
         Person(
             full_name="Nguyễn Văn An", family_name="Nguyễn", given_name="An",
@@ -299,6 +299,7 @@ def change_registry(count: int) -> None:
             commune_id=mother.commune_id, province_id=mother.province_id,
             household_id=mother.household_id, relationship_to_head="child",
         ).save()  # fmt: skip
+    return len(edited) + len(mothers)
 
 
 def result_file(cycle: Cycle, unmatched: int) -> bytes:
@@ -371,8 +372,7 @@ def main() -> int:
         criteria=CRITERIA,
     )
     print(f"  eligible {sum(r.eligible for r in rows):,}")
-    changes = max(10, min(1000, args.persons // 1000))
-    change_registry(changes)
+    changes = change_registry(max(10, min(1000, args.persons // 1000)))
     rows, preview_changed = timed(
         f"eligibility preview after {changes:,} registry changes",
         eligibility_preview,
