@@ -12,7 +12,6 @@ import sqlite3
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lotus.accounts.selectors import Scope
@@ -94,21 +93,27 @@ def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
     """Keys already in the registry: the file's own IDs under this source, row hashes anywhere.
 
     A row hash names the same content whatever the file was called, so it is looked up in
-    every source; a file's own ID ("Mã" 17) means something only within its source.
+    every source; a file's own ID ("Mã" 17) means something only within its source. Plain
+    SQL: the ORM's per-value preparation of ten thousand keys a batch costs more than the
+    look-up itself.
     """
-    # In order, the lookups walk the index from one end to the other instead of jumping.
+    # In order, the look-ups walk the index from one end to the other instead of jumping.
     keys = sorted(keys)
+    hashes = [k for k in keys if k.startswith("hash:")]
+    own = [k for k in keys if not k.startswith("hash:")]
+    table = connection.ops.quote_name(Person._meta.db_table)
     found: set[str] = set()
-    for start in range(0, len(keys), _IN_CHUNK):
-        chunk = keys[start : start + _IN_CHUNK]
-        hashes = [k for k in chunk if k.startswith("hash:")]
-        own = [k for k in chunk if not k.startswith("hash:")]
-        condition = Q()
-        if hashes:
-            condition |= Q(source_id__in=hashes)
-        if own:
-            condition |= Q(source=source, source_id__in=own)
-        found.update(Person.all_objects.filter(condition).values_list("source_id", flat=True))
+    with connection.cursor() as cursor:
+        for chunk_of, condition in ((hashes, ""), (own, " AND source = %s")):
+            for start in range(0, len(chunk_of), _IN_CHUNK):
+                chunk = chunk_of[start : start + _IN_CHUNK]
+                marks = ", ".join(["%s"] * len(chunk))
+                params = [*chunk, source] if condition else chunk
+                cursor.execute(
+                    f"SELECT source_id FROM {table} WHERE source_id IN ({marks}){condition}",
+                    params,
+                )
+                found.update(row[0] for row in cursor.fetchall())
     return found
 
 

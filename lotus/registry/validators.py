@@ -102,8 +102,8 @@ def _vn_number_patterns() -> tuple[_Kind, list[_Kind]]:
     general = metadata.general_desc
     general_kind = (frozenset(general.possible_length), re.compile(general.national_number_pattern))
     kinds = []
-    for kind in (
-        metadata.fixed_line, metadata.mobile, metadata.toll_free, metadata.premium_rate,
+    for kind in (  # mobiles first: most numbers in the lists are
+        metadata.mobile, metadata.fixed_line, metadata.toll_free, metadata.premium_rate,
         metadata.shared_cost, metadata.personal_number, metadata.voip, metadata.pager,
         metadata.uan, metadata.voicemail,
     ):  # fmt: skip
