@@ -344,7 +344,32 @@ class TargetingFacts(models.Model):
     household_id = models.BigIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["household_id"], name="grants_facts_household")]
+        indexes = [
+            models.Index(fields=["household_id"], name="grants_facts_household"),
+            # Every column a criterion, a category or the run reads, place first: a preview
+            # reads this index alone, its provinces (and communes) as ranges already grouped
+            # by province. Without it SQLite sorted half a million rows to count them per
+            # province, which cost more than evaluating the criteria. A column that criteria
+            # come to read belongs here too.
+            models.Index(
+                fields=[
+                    "province_id",
+                    "commune_id",
+                    "deceased",
+                    "sex",
+                    "age_key",
+                    "pregnant",
+                    "disability",
+                    "migrant_worker",
+                    "woman_headed",
+                    "household_youngest",
+                    "household_oldest",
+                    "income",
+                    "birth_order",
+                ],
+                name="grants_facts_by_place",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"facts of {self.person_id}"

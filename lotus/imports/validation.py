@@ -13,6 +13,7 @@ index, so it runs as well in a worker process as in the importer.
 import datetime as dt
 import hashlib
 import re
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,7 +41,9 @@ from lotus.registry.validators import (
     clean_sex,
 )
 
-F = ColumnField
+# The column names as plain str: the validator looks them up ~20 times a row, and an enum
+# member hashes in Python.
+F = types.SimpleNamespace(**{field.name: field.value for field in ColumnField})
 ERROR, WARNING = "error", "warning"
 
 REASONS = {
@@ -80,6 +83,8 @@ _ETHNICITIES.update(
 )  # fmt: skip
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _CACHE_LIMIT = 100_000
+# Plain str, not the enum members: a million rows format and pickle them.
+FEMALE, MALE = Sex.FEMALE.value, Sex.MALE.value
 # Hex digits of the row hash kept (96 bits): no collision in any registry, a shorter index.
 HASH_CHARS = 24
 
@@ -182,12 +187,14 @@ class RowValidator:
 
     def _cell(self, cells: list, name: str):
         index = self.columns.get(name)
-        if index is None or index >= len(cells):
+        if index is None:
             return None
-        value = cells[index]
+        try:
+            value = cells[index]
+        except IndexError:  # a short row
+            return None
         if isinstance(value, str):
-            value = value.strip()
-            return value or None
+            return value.strip() or None
         return value
 
     def _text(self, cells: list, name: str, outcome: RowOutcome) -> str:
@@ -350,7 +357,7 @@ class RowValidator:
                         outcome, "birth_year_only", column=F.BIRTH_DATE, value=raw_date,
                         error=date_error,
                     )  # fmt: skip
-                    return BirthDate(None, year, Person.BirthDatePrecision.YEAR)
+                    return BirthDate(None, year, Person.BirthDatePrecision.YEAR.value)
             column = F.BIRTH_DATE if raw_date is not None else F.BIRTH_YEAR
             self._issue(
                 outcome, "birth_invalid", column=column, value=raw_date or raw_year,
@@ -465,7 +472,7 @@ class RowValidator:
             if found is not None:
                 outcome.values["sex"] = found
                 return found
-        outcome.values["sex"] = Sex.FEMALE
+        outcome.values["sex"] = FEMALE
         return None
 
     def _ids(self, cells: list, outcome: RowOutcome, sex_from_file: str | None) -> None:
@@ -508,7 +515,7 @@ class RowValidator:
         sex = sex_from_file
         if sex is None and len(digits) == 12 and digits.isdigit():
             # No sex in the file: the CCCD's 4th digit gives it (odd for women).
-            sex = Sex.FEMALE if int(digits[3]) % 2 else Sex.MALE
+            sex = FEMALE if int(digits[3]) % 2 else MALE
             values["sex"] = sex
         try:
             values["cccd"] = clean_cccd(digits, sex=sex, birth_year=year)
@@ -516,7 +523,7 @@ class RowValidator:
             fixed = None
             if len(digits) == 11 and digits.isdigit():
                 # The spreadsheet dropped the leading zero; keep it only if the checks pass.
-                candidate_sex = sex or (Sex.FEMALE if int(digits[2]) % 2 else Sex.MALE)
+                candidate_sex = sex or (FEMALE if int(digits[2]) % 2 else MALE)
                 try:
                     fixed = clean_cccd("0" + digits, sex=candidate_sex, birth_year=year)
                 except ValidationError:
@@ -582,6 +589,6 @@ class RowValidator:
                 return
         # The person as read, not the cells as typed: the same list saved again by Excel (a
         # zero lost, a date turned into a number) or as XLSX instead of CSV is still the same.
-        content = "\x1f".join(f"{k}={v}" for k, v in sorted(outcome.values.items()))
+        content = "\x1f".join([f"{k}={v}" for k, v in sorted(outcome.values.items())])
         digest = hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
         outcome.key = "hash:" + digest[:HASH_CHARS]

@@ -235,5 +235,5 @@ def clean_sex(value: str) -> str:
     """Read Nữ/Nam, F/M, female/male (any case, with or without tone marks)."""
     key = fold(str(value or ""))
     if key in _SEX_WORDS:
-        return _SEX_WORDS[key]
+        return _SEX_WORDS[key].value  # plain str: cheaper to format and pickle than the enum
     raise ValidationError(_("Write the sex as Nữ or Nam."), code="invalid")

@@ -340,12 +340,31 @@ def _refresh_locked(*, full: bool) -> FactsRefresh:
     return result
 
 
+PLACE_INDEX = "grants_facts_by_place"
+
+
 def _rebuild() -> FactsRefresh:
+    """Derive every row again.
+
+    The index by place is dropped meanwhile and built again at the end: kept, it would take
+    every row twice in random order (the insert, then the household facts), which doubled
+    the time of a million-person rebuild.
+    """
+    quote = connection.ops.quote_name
+    index = next(i for i in TargetingFacts._meta.indexes if i.name == PLACE_INDEX)
+    columns = ", ".join(quote(TargetingFacts._meta.get_field(f).column) for f in index.fields)
     TargetingFacts.objects.all().delete()
     FactsChangedPerson.objects.all().delete()
     FactsChangedHousehold.objects.all().delete()
-    _insert_facts(Person.all_objects.all())
-    _update_households(only_changed=False)
+    # Plain DDL inside this transaction (both databases take it back on a rollback).
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {quote(PLACE_INDEX)}")
+        _insert_facts(Person.all_objects.all())
+        _update_households(only_changed=False)
+        cursor.execute(
+            f"CREATE INDEX {quote(PLACE_INDEX)} "
+            f"ON {quote(TargetingFacts._meta.db_table)} ({columns})"
+        )
     return FactsRefresh(
         mode="rebuild",
         persons=TargetingFacts.objects.count(),
