@@ -263,17 +263,23 @@ class Candidate(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="candidates", db_index=False
     )
-    # No database constraint: checking it looks every woman up again in the registry's
-    # largest table, which tripled the cost of writing a run's candidates. The rows come
-    # from the registry in the same transaction, and PROTECT still holds in Django.
+    # No database constraints on the woman and her place: checking them looks every row up
+    # again in the registry's largest table and in the geography, which tripled the cost of
+    # writing a run's half a million candidates. The values come from the registry (through
+    # its targeting facts) in the run's own transaction, and PROTECT still holds in Django.
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="+", db_index=False
+        Province, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     flags = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
@@ -285,8 +291,8 @@ class Candidate(models.Model):
     selected = models.BooleanField(default=False)
 
     class Meta:
-        # One row per person and cycle holds by construction (one INSERT … SELECT over
-        # distinct persons); a unique index would cost a second index on every row written.
+        # One row per person and cycle holds by construction (one row per targeting-facts
+        # row, keyed by person); a unique index would cost a second index on every row.
         indexes = [
             models.Index(fields=["cycle", "selected", "overall_rank"]),
         ]

@@ -26,17 +26,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter, not_
 
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
     F,
-    IntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,11 +44,10 @@ from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability
 from lotus.grants.criteria import (
     CATEGORIES,
+    CATEGORY_BIT,
     FACTS,
     RESTRICTED_MASK,
     Context,
-    among,
-    category_q,
     criteria_q,
     flags_expression,
     iter_conditions,
@@ -96,16 +93,15 @@ def population(cycle: Cycle) -> QuerySet[TargetingFacts]:
     return facts.order_by()
 
 
-def has_consent(purpose: str, on: dt.date) -> Q:
-    """An active consent for `purpose` on `on` (withdrawn_on empty or later), per person."""
-    consents = Consent.objects.filter(purpose=purpose, given_on__lte=on).filter(
+def consenting_persons(purpose: str, on: dt.date) -> QuerySet[Consent]:
+    """Consents for `purpose` active on `on` (withdrawn_on empty or later)."""
+    return Consent.objects.filter(purpose=purpose, given_on__lte=on).filter(
         Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)
     )
-    return among(consents, "person_id")
 
 
-def held_persons_q() -> Q | None:
-    """Persons in a possible-duplicate pair still awaiting review (when linkage is installed).
+def pending_pairs() -> QuerySet | None:
+    """Possible-duplicate pairs still awaiting review (when linkage is installed).
 
     Read straight from the pending pairs, whoever runs the targeting: a pair outside the
     runner's own scope must hold the woman back all the same.
@@ -114,8 +110,29 @@ def held_persons_q() -> Q | None:
         return None
     from lotus.linkage.models import CandidatePair
 
-    pending = CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
-    return among(pending, "person_l_id") | among(pending, "person_r_id")
+    return CandidatePair.objects.filter(status=CandidatePair.Status.PENDING)
+
+
+def _id_set(queryset: QuerySet, *columns: str) -> set[int]:
+    ids: set[int] = set()
+    for column in columns:
+        sql, params = queryset.order_by().values_list(column).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids.update(map(itemgetter(0), cursor.fetchall()))
+    return ids
+
+
+def blocked_persons(cycle: Cycle) -> tuple[set[int], set[int]]:
+    """(ids with consent for the programme's purpose today, ids held back as duplicates).
+
+    Read whole into sets: one pass over the consents costs a fraction of looking up each
+    of half a million eligible women in them, in SQLite as in PostgreSQL.
+    """
+    consents = consenting_persons(cycle.programme.consent_purpose, timezone.localdate())
+    pairs = pending_pairs()
+    held = _id_set(pairs, "person_l_id", "person_r_id") if pairs is not None else set()
+    return _id_set(consents, "person_id"), held
 
 
 def category_keys(cycle: Cycle) -> tuple[str, ...]:
@@ -190,56 +207,83 @@ def largest_remainder(total: int, counts: dict[str, int], order_keys: dict[str, 
 # --- the run -----------------------------------------------------------------------------
 
 
-def score_expression(weights: dict[str, int], ctx: Context):
-    """SUM of CASE WHEN <category> THEN weight ELSE 0: her priority score."""
-    expression = None
-    for key, weight in sorted(weights.items()):
-        if not weight:
-            continue
-        term = Case(
-            When(category_q(key, ctx), then=Value(weight)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        expression = term if expression is None else expression + term
-    return expression if expression is not None else Value(0, output_field=IntegerField())
-
-
-ELIGIBLE_COLUMNS = (
-    "person_id", "province_id", "commune_id", "c_birth_year", "c_flags", "c_blocked", "c_score",
-)  # fmt: skip
+ELIGIBLE_COLUMNS = ("person_id", "province_id", "commune_id", "c_birth_year", "c_flags")
 
 
 def eligible_rows(cycle: Cycle) -> QuerySet[TargetingFacts]:
-    """The eligible women with categories, block reason and score, in the tie rule's order.
+    """The eligible women of the cycle's places with their categories (a bitmask).
 
-    Selectable women first, then those held back, then those without consent; within each,
-    TIE_RULE. The score repeats the category conditions instead of reading the bitmask:
-    the database cannot reuse one column of the same row, and the conditions are plain
-    column tests (restricted ones a look-up in a list read once).
+    The criteria tree compiled to one WHERE clause over the targeting facts, which the
+    caller has refreshed.
     """
     ctx = cycle_context(cycle)
-    blocked_whens = [
-        When(
-            ~has_consent(cycle.programme.consent_purpose, timezone.localdate()),
-            then=Value(Candidate.Block.NO_CONSENT),
-        )
-    ]
-    held = held_persons_q()
-    if held is not None:
-        blocked_whens.append(When(held, then=Value(Candidate.Block.HELD)))
     return (
         population(cycle)
         .filter(criteria_q(cycle.criteria, ctx))
         .annotate(
             c_flags=flags_expression(ctx, category_keys(cycle)),
-            c_blocked=Case(*blocked_whens, default=Value(0), output_field=IntegerField()),
-            c_score=score_expression(cycle.weights or {}, ctx),
             c_birth_year=F("birth_order") / 10000,
         )
-        .order_by("c_blocked", F("c_score").desc(), "birth_order", "person_id")
-        .values_list(*ELIGIBLE_COLUMNS)
+        .values_list(*ELIGIBLE_COLUMNS, "birth_order")
     )
+
+
+def ranked_sql(cycle: Cycle) -> tuple[str, list]:
+    """SQL and params of the eligible women with their score, sorted by TIE_RULE.
+
+    Higher score first, then birth order (year, then full date, a year alone last), then
+    person id. The score is the sum of the weights of her categories, read from the
+    bitmask outside the eligibility query: "OFFSET 0" keeps the database from copying the
+    categories' conditions into every term of the score, so each (restricted ones a
+    look-up in another table) is evaluated once per woman. Built from our own constants
+    and the cycle's validated integer weights, as parameters.
+    """
+    inner, params = eligible_rows(cycle).query.sql_with_params()
+    terms, score_params = [], []
+    for key, weight in sorted((cycle.weights or {}).items()):
+        if weight:
+            terms.append("CASE WHEN (e.c_flags & %s) <> 0 THEN %s ELSE 0 END")
+            score_params += [CATEGORY_BIT[key], int(weight)]
+    score = " + ".join(terms) or "0"
+    fence = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+    sql = (
+        f"SELECT e.person_id, e.province_id, e.commune_id, e.c_birth_year, e.c_flags, "
+        f"{score} AS c_score FROM ({inner} {fence}) e "
+        f"ORDER BY c_score DESC, e.birth_order, e.person_id"
+    )
+    return sql, [*score_params, *params]
+
+
+BLOCK_ORDER = (Candidate.Block.NONE, Candidate.Block.HELD, Candidate.Block.NO_CONSENT)
+
+
+def read_ranked(cycle: Cycle) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Every eligible woman, split by the reason she is blocked, each part in TIE_RULE order.
+
+    Rows (person_id, province_id, commune_id, birth_year, flags, score) of the selectable
+    women, of those held back as possible duplicates, and of those without consent (in
+    BLOCK_ORDER): ranked one part after the other, as sorting by block reason first would.
+    """
+    consented, held = blocked_persons(cycle)
+    sql, params = ranked_sql(cycle)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    no_consent, consenting = _split(rows, consented)
+    selectable, held_back = _split(consenting, held)
+    return selectable, held_back, no_consent
+
+
+def _split(rows: list[tuple], ids: set[int]) -> tuple[list[tuple], list[tuple]]:
+    """(rows whose person is not in `ids`, rows whose person is), each in its order.
+
+    itertools over the ids' set methods: half a million rows are split without a line of
+    Python per row.
+    """
+    if not ids:
+        return rows, []
+    inside = list(map(ids.__contains__, map(itemgetter(0), rows)))
+    return list(compress(rows, map(not_, inside))), list(compress(rows, inside))
 
 
 @dataclass
@@ -275,8 +319,10 @@ def _quotas(cycle: Cycle, eligible: Counter, selectable: Counter) -> dict[int, P
     return quotas
 
 
-def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
-    """Ranks, quotas, selection and fingerprint of the eligible rows (in tie-rule order).
+def rank_and_select(
+    cycle: Cycle, parts: tuple[list[tuple], list[tuple], list[tuple]], digest: str
+) -> Ranking:
+    """Ranks, quotas, selection and fingerprint of the eligible women (read_ranked's parts).
 
     Overall rank: position in the whole list. Rank within the province: position among her
     province's women (only with quotas; 0 otherwise). Selected: selectable and within the
@@ -284,8 +330,8 @@ def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
     digest and the selected women in rank order (selection_fingerprint, computed here in
     the same pass).
     """
-    eligible: Counter = Counter(row[1] for row in rows)
-    selectable: Counter = Counter(row[1] for row in rows if row[5] == Candidate.Block.NONE)
+    selectable: Counter = Counter(row[1] for row in parts[0])
+    eligible: Counter = selectable + Counter(row[1] for part in parts[1:] for row in part)
     with_quotas = cycle.quota_mode != Cycle.QuotaMode.NONE
     quotas = _quotas(cycle, eligible, selectable) if with_quotas else {}
     # Seats left per province; without quotas, one pool for the whole list.
@@ -293,37 +339,40 @@ def rank_and_select(cycle: Cycle, rows: list[tuple], digest: str) -> Ranking:
     pool = cycle.max_grants
     seen = dict.fromkeys(eligible, 0)
     cycle_id = cycle.pk
-    hasher = hashlib.sha256(digest.encode())
     selected_lines = []
     values: list = []
     extend = values.extend
     restricted = 0
-    for overall, (person_id, province_id, commune_id, birth_year, flags, blocked,
-                  score) in enumerate(rows, start=1):  # fmt: skip
-        chosen = False
-        if with_quotas:
-            province_rank = seen[province_id] = seen[province_id] + 1
-            if not blocked and seats_left.get(province_id, 0) > 0:
-                seats_left[province_id] -= 1
-                chosen = True
-        else:
-            province_rank = 0
-            if not blocked and overall <= pool:
-                chosen = True
-        if chosen:
-            selected_lines.append(f"\n{person_id}:{score}")
-        if flags & RESTRICTED_MASK:
-            restricted += 1
-        extend(
-            (cycle_id, person_id, province_id, commune_id, birth_year, flags, blocked, score,
-             province_rank, overall, chosen)
-        )  # fmt: skip
+    overall = 0
+    for block, part in zip(BLOCK_ORDER, parts, strict=True):
+        blocked = int(block)  # a plain int: the drivers write it as it is
+        for person_id, province_id, commune_id, birth_year, flags, score in part:
+            overall += 1
+            chosen = False
+            if with_quotas:
+                province_rank = seen[province_id] = seen[province_id] + 1
+                if not blocked and seats_left.get(province_id, 0) > 0:
+                    seats_left[province_id] -= 1
+                    chosen = True
+            else:
+                province_rank = 0
+                if not blocked and overall <= pool:
+                    chosen = True
+            if chosen:
+                selected_lines.append(f"\n{person_id}:{score}")
+            if flags & RESTRICTED_MASK:
+                restricted += 1
+            extend(
+                (cycle_id, person_id, province_id, commune_id, birth_year, flags, blocked,
+                 score, province_rank, overall, chosen)
+            )  # fmt: skip
+    hasher = hashlib.sha256(digest.encode())
     hasher.update("".join(selected_lines).encode())
     return Ranking(
         values=values,
         quotas=quotas,
-        eligible=len(rows),
-        selectable=sum(selectable.values()),
+        eligible=overall,
+        selectable=len(parts[0]),
         selected=len(selected_lines),
         restricted_persons=restricted,
         fingerprint=hasher.hexdigest(),
@@ -443,13 +492,10 @@ def targeting_run(
     with roomy_sqlite():
         facts_refresh()
         step(1)
-        sql, params = eligible_rows(cycle).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        parts = read_ranked(cycle)
         digest = inputs_digest(cycle)
-        ranking = rank_and_select(cycle, rows, digest)
-        del rows
+        ranking = rank_and_select(cycle, parts, digest)
+        del parts
         step(3)
         Candidate.objects.filter(cycle=cycle).delete()
         total = ranking.eligible or 1
