@@ -20,7 +20,7 @@ import importlib.util
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -39,6 +39,8 @@ from lotus.imports.models import ColumnField, ImportJob, MappingProfile
 from lotus.imports.readers import UnreadableFileError, open_source
 from lotus.imports.storage import BatchStore, PersonWriter
 from lotus.imports.validation import RowResult, RowValidator
+from lotus.registry.bulk_load import person_indexes_restore, person_indexes_set_aside
+from lotus.registry.models import Person
 
 BATCH_SIZE = 10_000
 CHUNK_SIZE = 2_000
@@ -47,6 +49,9 @@ SQLITE_CACHE_KIB = 256 * 1024
 # Each batch rewrites most index pages of a large Person table; checkpointing the WAL after
 # every batch (the default: 1,000 pages) would copy them back to the database every time.
 SQLITE_CHECKPOINT_PAGES = 100_000
+# A file expected to bring at least this many persons, and more than the registry holds,
+# is loaded with Person's look-up indexes built afterwards (lotus.registry.bulk_load).
+BULK_LOAD_MIN_ROWS = 100_000
 # Below this size a worker pool costs more than it saves.
 POOL_MIN_BYTES = 4_000_000
 SYSTEM_SCOPE = Scope(
@@ -304,6 +309,7 @@ def import_job_run(
     actor = job.created_by
     scope = _scope(actor)
     path = path or job.file.path
+    person_indexes_restore()  # after a bulk load whose process was killed
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now()
     )
@@ -350,7 +356,7 @@ _sqlite_tuned: dict[str, object] = {}
 def _sqlite_tune() -> None:
     """Raise SQLite's page cache and checkpoint interval on the connection storing the rows.
 
-    Person's dozen indexes thrash the default 2 MB cache, and each batch rewrites most of
+    Person's indexes thrash the default 2 MB cache, and each batch rewrites most of
     their pages, which the default WAL checkpoint (every 1,000 pages) would copy back to the
     database after every batch. Pragmas belong to a connection, and the worker pool's fork
     closes connections, so this runs before each batch and acts once per connection.
@@ -409,11 +415,20 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
                 with translation.override(settings.LANGUAGE_CODE):
                     _fail(job, str(_("The columns of the file changed since it was uploaded.")))
                 return ()
-            with _batch_writer(threaded=pool is not None) as write:
+            # Left in this order, the indexes are built after the writer's last batch.
+            with (
+                contextlib.ExitStack() as indexes,
+                _batch_writer(threaded=pool is not None) as write,
+            ):
                 batch: list[RowResult] = []
-                for outcomes in _validated(validator, reader.rows(), pool, workers):
+                first = True
+                rows = _Counted(reader.rows())
+                for outcomes in _validated(validator, rows, pool, workers):
                     batch.extend(outcomes)
                     if len(batch) >= BATCH_SIZE:
+                        if first and pool is not None and _is_bulk_load(reader, rows.count):
+                            indexes.enter_context(person_indexes_set_aside())
+                        first = False
                         write(_batch_save(store, batch, reader, job, on_progress))
                         batch = []
                 write(_batch_save(store, batch, reader, job, on_progress))
@@ -429,6 +444,31 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
     if on_progress is not None:
         on_progress(job, 1.0)
     return store.new_ids
+
+
+class _Counted:
+    """Hands out the items of an iterable and counts them."""
+
+    def __init__(self, items: Iterable) -> None:
+        self._items = iter(items)
+        self.count = 0
+
+    def __iter__(self) -> "_Counted":
+        return self
+
+    def __next__(self):
+        item = next(self._items)
+        self.count += 1
+        return item
+
+
+def _is_bulk_load(reader, rows_read: int) -> bool:
+    """Whether the file, judged by what was read of it, brings more persons than the table holds.
+
+    `rows_read` is what the reader has handed out so far: it reads ahead of the batch stored.
+    """
+    expected = rows_read / max(reader.done_fraction, 1e-9)
+    return expected >= BULK_LOAD_MIN_ROWS and expected >= Person.all_objects.count()
 
 
 def _batch_save(store: BatchStore, batch, reader, job, on_progress) -> Callable[[], None]:

@@ -1,0 +1,59 @@
+import pytest
+from django.db import connection
+
+from lotus.registry.bulk_load import person_indexes_restore, person_indexes_set_aside
+from lotus.registry.models import Person
+
+
+def _present() -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, Person._meta.db_table))
+
+
+DECLARED = {index.name for index in Person._meta.indexes}
+
+
+@pytest.mark.django_db
+def test_person_indexes_set_aside_drops_the_declared_indexes_while_loading():
+    with person_indexes_set_aside():
+        assert not DECLARED & _present()
+
+
+@pytest.mark.django_db
+def test_person_indexes_set_aside_keeps_the_source_id_index():
+    source_id_indexes = {
+        name
+        for name, info in _constraints().items()
+        if info["index"] and info["columns"] == ["source_id"]
+    }
+    with person_indexes_set_aside():
+        assert source_id_indexes <= _present()
+
+
+@pytest.mark.django_db
+def test_person_indexes_set_aside_builds_them_again_after_the_load():
+    with person_indexes_set_aside():
+        pass
+    assert _present() >= DECLARED
+
+
+@pytest.mark.django_db
+def test_person_indexes_set_aside_builds_them_again_when_the_load_fails():
+    with pytest.raises(RuntimeError), person_indexes_set_aside():
+        raise RuntimeError("the file broke off")
+    assert _present() >= DECLARED
+
+
+@pytest.mark.django_db
+def test_person_indexes_restore_builds_an_index_a_killed_load_left_out():
+    index = Person._meta.indexes[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
+
+    assert person_indexes_restore() == 1
+    assert index.name in _present()
+
+
+def _constraints() -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, Person._meta.db_table)
