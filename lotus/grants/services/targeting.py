@@ -30,6 +30,7 @@ from itertools import compress
 from operator import itemgetter, not_
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import (
     F,
@@ -64,6 +65,10 @@ TIE_RULE = _(
     "lower registry number."
 )
 TIE_RULE_KEY = "score desc, birth_year asc, birth_date asc nulls last, person_id asc"
+RUN_RESTRICTED = _(
+    "This cycle's criteria or weights use restricted facts (HIV, violence): only a role that "
+    "may read them can run the targeting."
+)
 QUOTA_RULE = _(
     "Quotas proportional to the selectable women of each province, rounded by the largest "
     "remainder: each province first gets the whole part of its share, and the grants left "
@@ -473,20 +478,23 @@ def targeting_run(
     so a background task can report it.
 
     Raises:
-        PermissionDenied: the actor does not run programmes.
+        PermissionDenied: the actor does not run programmes, or the cycle's criteria or
+            weights use a restricted fact (HIV, GBV) and her role may not read them.
         ValidationError: the cycle is not a draft.
     """
-    from django.core.exceptions import ValidationError
-
     from lotus.grants.services.cycles import NOT_DRAFT
 
     def step(done: int) -> None:
         if progress is not None:
             progress(done, RUN_STEPS)
 
-    require_capability(actor, Capability.MANAGE_PROGRAMMES)
+    scope = require_capability(actor, Capability.MANAGE_PROGRAMMES)
     started = time.monotonic()
     cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
+    # Checked here, on the locked row, and not only by the page and the task: whoever calls
+    # the run (a command, an API) must not rank women on facts the actor may not read.
+    if uses_restricted(cycle.criteria, cycle.weights) and not scope.can(Capability.READ_SENSITIVE):
+        raise PermissionDenied(RUN_RESTRICTED)
     if cycle.status != Cycle.Status.DRAFT:
         raise ValidationError(NOT_DRAFT)
     step(0)

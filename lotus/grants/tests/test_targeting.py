@@ -1,11 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from lotus.grants.criteria import CATEGORY_BIT, validate_criteria
-from lotus.grants.models import Candidate, Cycle, ProvinceQuota
-from lotus.grants.services.cycles import cycle_criteria_save
+from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingRun
+from lotus.grants.services.cycles import RESTRICTED_LOCK, cycle_criteria_save
 from lotus.grants.services.targeting import largest_remainder, targeting_run
 from lotus.registry.models import AccessLog, RestrictedFact
 from lotus.registry.tests.factories import PersonFactory
@@ -17,6 +17,8 @@ WOMEN_18_PLUS = {
         {"fact": "age", "cmp": "gte", "value": 18},
     ],
 }
+
+HIV_WOMEN = {"op": "all", "items": [{"fact": "hiv", "cmp": "is", "value": True}]}
 
 
 def _selected_ids(cycle):
@@ -96,6 +98,28 @@ def test_criteria_rejects_restricted_fact_for_role_without_read_sensitive(cycle,
 
     with pytest.raises(ValidationError):
         cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=criteria, weights={})
+
+
+@pytest.mark.django_db
+def test_criteria_rejects_restricted_weight_for_role_without_read_sensitive(cycle, central_manager):
+    with pytest.raises(ValidationError):
+        cycle_criteria_save(
+            actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={"hiv": 2}
+        )
+
+
+@pytest.mark.django_db
+def test_criteria_refuses_to_change_restricted_criteria_for_role_without_read_sensitive(
+    cycle, central_manager, sensitive_manager
+):
+    cycle_criteria_save(
+        actor=sensitive_manager, cycle=cycle, criteria=HIV_WOMEN, weights={"gbv_survivor": 2}
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        cycle_criteria_save(actor=central_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={})
+
+    assert caught.value.messages == [str(RESTRICTED_LOCK)]
 
 
 def test_validate_criteria_rejects_unknown_fact():
@@ -276,6 +300,36 @@ def test_run_with_restricted_weight_writes_one_access_log_row(cycle, sensitive_m
     log = AccessLog.objects.get()
     assert (log.action, log.persons_count, log.facts) == ("bulk_use", 1, "gbv_survivor")
     assert _selected_ids(cycle)[0] == survivor.pk
+
+
+@pytest.mark.django_db
+def test_run_refuses_a_role_that_may_not_read_a_restricted_fact_in_the_criteria(
+    cycle, central_manager, sensitive_manager, make_woman
+):
+    RestrictedFact.objects.create(person=make_woman(), kind="hiv_status")
+    cycle_criteria_save(actor=sensitive_manager, cycle=cycle, criteria=HIV_WOMEN, weights={})
+
+    with pytest.raises(PermissionDenied):
+        targeting_run(actor=central_manager, cycle=cycle)
+
+    assert not TargetingRun.objects.exists()
+    assert not Candidate.objects.exists()
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_run_refuses_a_role_that_may_not_read_a_restricted_fact_in_the_weights(
+    cycle, central_manager, sensitive_manager, make_woman
+):
+    make_woman()
+    cycle_criteria_save(
+        actor=sensitive_manager, cycle=cycle, criteria=WOMEN_18_PLUS, weights={"gbv_survivor": 4}
+    )
+
+    with pytest.raises(PermissionDenied):
+        targeting_run(actor=central_manager, cycle=cycle)
+
+    assert not TargetingRun.objects.exists()
 
 
 @pytest.mark.django_db
