@@ -5,6 +5,11 @@ phone, address and payout account as they are at that moment, with a unique refe
 (LT + cycle + sequence + ISO 7064 mod 97-10 check digits, so a mistyped reference in a
 result file is reported as unmatched instead of hitting another line). A failed payment can
 be reissued: a new line with a new reference and a fresh snapshot; the failed line stays.
+
+Lines are numbered by place and person (LINE_ORDER), never by rank: the payment files and
+the payment list are in reference order, and a rank order there would tell a role that may
+not read restricted facts (HIV, GBV) which women the cycle ranked first on them. The same
+selected women always get the same references.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +41,10 @@ from lotus.grants.services.targeting import roomy_sqlite
 from lotus.registry.models import Person
 
 BULK_BATCH = 5000
+# The order in which lines are numbered: province, commune (none first), person id. It says
+# nothing of a woman's rank, and it keeps a commune's lines together in the files.
+LINE_ORDER_SQL = "c.province_id, COALESCE(c.commune_id, 0), c.person_id"
+LINE_ORDER = ("province_id", Coalesce("commune_id", 0), "person_id")
 
 
 def payment_reference(cycle_id: int, seq: int) -> str:
@@ -120,12 +130,15 @@ def _reference_sql(cycle_id: int, seq_sql: str) -> str:
 
 
 def _insert_selected_lines(cycle: Cycle, batch: PaymentBatch) -> int:
-    """One INSERT … SELECT: a line per selected woman, snapshotting her record and account."""
+    """One INSERT … SELECT: a line per selected woman, snapshotting her record and account.
+
+    References are numbered in LINE_ORDER (place, then person), never in rank order.
+    """
     quote = connection.ops.quote_name
     line, candidate = quote(PaymentLine._meta.db_table), quote(Candidate._meta.db_table)
     person, account = quote(Person._meta.db_table), quote(PayoutAccount._meta.db_table)
     # Integers from our own rows, inlined because the window function cannot be a parameter.
-    seq = f"({int(cycle.next_line_seq)} + ROW_NUMBER() OVER (ORDER BY c.overall_rank) - 1)"
+    seq = f"({int(cycle.next_line_seq)} + ROW_NUMBER() OVER (ORDER BY {LINE_ORDER_SQL}) - 1)"
     reference = _reference_sql(int(cycle.pk), seq)
     sql = f"""
         INSERT INTO {line} (cycle_id, batch_id, person_id, reference, channel, amount, status,
@@ -141,7 +154,8 @@ def _insert_selected_lines(cycle: Cycle, batch: PaymentBatch) -> int:
         WHERE c.cycle_id = %s AND c.selected = %s
     """
     # "selected = true", not "selected": only an equality lets the database walk the
-    # (cycle, selected, overall_rank) index, in rank order, instead of every candidate.
+    # (cycle, selected, overall_rank) index to the selected women instead of every
+    # candidate; their few thousand rows are then sorted in LINE_ORDER for the numbering.
     params = [
         cycle.pk, batch.pk, cycle.default_channel, cycle.amount_per_person,
         PaymentLine.Status.ISSUED, False, cycle.pk, True,
@@ -206,7 +220,7 @@ def payment_reissue_failed(
     batch = _new_batch(cycle, actor, PaymentBatch.Kind.REISSUE)
     rows = (
         Candidate.objects.filter(cycle=cycle, person_id__in=list(failed_ids))
-        .order_by("overall_rank")
+        .order_by(*LINE_ORDER)
         .values_list(*SNAPSHOT_FIELDS)
     )
     lines = _make_lines(cycle, batch, rows, cycle.next_line_seq)

@@ -6,13 +6,60 @@ from msoffcrypto.exceptions import InvalidKeyError
 from python_calamine import CalamineWorkbook
 
 from lotus.grants import exports
-from lotus.grants.models import Cycle, PaymentLine
+from lotus.grants.models import Candidate, Cycle, PaymentLine
 from lotus.grants.services.payments import (
     payment_export_create,
+    payment_list_issue,
     payment_reference,
     payment_reissue_failed,
     reference_is_valid,
 )
+
+WEIGHTED = {"pregnant": 3, "migrant_worker": 1}
+
+
+def _issue(cycle, manager, finance_officer):
+    from lotus.grants.services.cycles import cycle_approve, cycle_lock_targeting
+
+    cycle_lock_targeting(actor=manager, cycle=cycle)
+    cycle_approve(actor=finance_officer, cycle=cycle)
+    return payment_list_issue(actor=manager, cycle=cycle)
+
+
+def _place_order(women):
+    return sorted(women, key=lambda w: (w.province_id, w.commune_id or 0, w.pk))
+
+
+@pytest.fixture
+def rank_unlike_place(cycle, central_manager, make_woman, commune_a2):
+    """A targeted cycle whose rank order (first the woman in commune A2) is not its place order.
+
+    No payout account: every line goes to the post office.
+    """
+    from lotus.grants.services.cycles import cycle_criteria_save
+    from lotus.grants.services.targeting import targeting_run
+
+    cycle.communes.set([])
+    women = [
+        make_woman(commune=commune_a2, is_pregnant=True, is_migrant_worker=True),
+        make_woman(is_pregnant=True),
+        make_woman(),
+    ]
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria={}, weights=WEIGHTED)
+    targeting_run(actor=central_manager, cycle=cycle)
+    cycle.refresh_from_db()
+    ranked = list(
+        Candidate.objects.filter(cycle=cycle).order_by("overall_rank").values_list("person_id")
+    )
+    assert [pk for (pk,) in ranked] == [w.pk for w in women]  # rank order, not place order
+    cycle.women = women
+    return cycle
+
+
+def _persons_in_reference_order(cycle):
+    return [
+        line.person_id for line in PaymentLine.objects.filter(cycle=cycle).order_by("reference")
+    ]
 
 
 def test_payment_reference_carries_valid_check_digits():
@@ -127,3 +174,59 @@ def test_reissue_creates_new_line_for_failed_payment(issued_cycle, central_manag
     assert new_line.reissue_of_id == failed.pk
     failed.refresh_from_db()
     assert failed.reissued
+
+
+@pytest.mark.django_db
+def test_issue_numbers_references_by_place_and_person_not_by_rank(
+    rank_unlike_place, central_manager, finance_officer
+):
+    _issue(rank_unlike_place, central_manager, finance_officer)
+
+    expected = [w.pk for w in _place_order(rank_unlike_place.women)]
+    assert _persons_in_reference_order(rank_unlike_place) == expected
+
+
+@pytest.mark.django_db
+def test_issue_gives_the_same_references_to_the_same_selected_women(
+    rank_unlike_place, central_manager, finance_officer
+):
+    first = _issue(rank_unlike_place, central_manager, finance_officer)
+    before = dict(first.lines.values_list("person_id", "reference"))
+    PaymentLine.objects.filter(batch=first).delete()
+    first.delete()
+    Cycle.objects.filter(pk=rank_unlike_place.pk).update(
+        status=Cycle.Status.APPROVED, next_line_seq=1
+    )
+
+    again = payment_list_issue(actor=central_manager, cycle=rank_unlike_place)
+
+    assert dict(again.lines.values_list("person_id", "reference")) == before
+
+
+@pytest.mark.django_db
+def test_csv_export_lists_lines_by_place_and_person_not_by_rank(
+    rank_unlike_place, central_manager, finance_officer
+):
+    batch = _issue(rank_unlike_place, central_manager, finance_officer)
+
+    export, password = payment_export_create(
+        actor=central_manager, batch=batch, channel="post_office", fmt="csv_zip"
+    )
+
+    (content,) = exports.read_aes_zip(bytes(export.content), password).values()
+    numbers = [row.split(",")[2] for row in content.decode("utf-8-sig").splitlines()[1:]]
+    expected = [w.cccd or w.cmnd for w in _place_order(rank_unlike_place.women)]
+    assert numbers == expected
+
+
+@pytest.mark.django_db
+def test_reissue_numbers_new_lines_by_place_and_person_not_by_rank(
+    rank_unlike_place, central_manager, finance_officer
+):
+    _issue(rank_unlike_place, central_manager, finance_officer)
+    PaymentLine.objects.filter(cycle=rank_unlike_place).update(status=PaymentLine.Status.FAILED)
+
+    batch = payment_reissue_failed(actor=central_manager, cycle=rank_unlike_place)
+
+    reissued = list(batch.lines.order_by("reference").values_list("person_id", flat=True))
+    assert reissued == [w.pk for w in _place_order(rank_unlike_place.women)]
