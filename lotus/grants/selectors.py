@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models.query import ModelIterable
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from lotus.grants.criteria import (
     CATEGORY_BIT,
     EMPTY_CRITERIA,
     FACTS,
+    RESTRICTED_MASK,
     categories_in,
     category_label,
     condition_q,
@@ -34,6 +36,7 @@ from lotus.grants.criteria import (
     describe_condition,
     describe_lines,
     iter_conditions,
+    uses_restricted,
     validate_criteria,
 )
 from lotus.grants.models import (
@@ -158,10 +161,86 @@ def eligibility_preview(*, user: User, cycle: Cycle, criteria: dict) -> list[Pre
     ]
 
 
+# --- what a role that may not read restricted facts does not see of a ranking -----------
+#
+# When a cycle's criteria or weights use a restricted fact (HIV, GBV), a woman's score and
+# her rank say something about that fact (a higher place means she probably has it). A role
+# that may not read restricted facts then sees whether each woman was selected and the
+# reasons that use no restricted fact, never her score, her rank, the list in rank order or
+# the restricted weights. The selectors apply it, so every caller (pages, an API) gets it.
+
+RANKING_FIELDS = ("score", "overall_rank", "province_rank")
+
+
+def ranking_hidden(*, user: User, cycle: Cycle) -> bool:
+    """Whether `user` must not see the ranks and scores of `cycle`.
+
+    True when her role may not read restricted facts and either the last run or the
+    current criteria and weights use one.
+    """
+    if scope_for(user).can(Capability.READ_SENSITIVE):
+        return False
+    return cycle.uses_restricted or uses_restricted(cycle.criteria, cycle.weights)
+
+
+def _hide_ranking(candidate: Candidate) -> Candidate:
+    """Blank her score and ranks and drop the restricted categories from her flags."""
+    for name in RANKING_FIELDS:
+        setattr(candidate, name, None)
+    candidate.flags &= ~RESTRICTED_MASK
+    return candidate
+
+
+class RankingHiddenIterable(ModelIterable):
+    """Candidates as model instances, each through _hide_ranking."""
+
+    def __iter__(self):
+        for candidate in super().__iter__():
+            yield _hide_ranking(candidate)
+
+
+class RankingHiddenQuerySet(QuerySet):
+    """Candidates whose score and ranks never leave the database.
+
+    The fields are deferred and blanked on every instance; values() and values_list()
+    leave them (and the restricted flags) out, and refuse to read them by name.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._iterable_class = RankingHiddenIterable
+
+    def _visible(self, fields: tuple) -> tuple:
+        withheld = (*RANKING_FIELDS, "flags")
+        if not fields:
+            return tuple(
+                f.attname for f in self.model._meta.concrete_fields if f.name not in withheld
+            )
+        if any(isinstance(f, str) and f in withheld for f in fields):
+            raise PermissionDenied
+        return fields
+
+    def values(self, *fields, **expressions):
+        return super().values(*self._visible(fields), **expressions)
+
+    def values_list(self, *fields, flat: bool = False, named: bool = False):
+        return super().values_list(*self._visible(fields), flat=flat, named=named)
+
+
+def _cycle_candidates(cycle: Cycle, *, hidden: bool) -> QuerySet[Candidate]:
+    if hidden:
+        return RankingHiddenQuerySet(model=Candidate).filter(cycle=cycle).defer(*RANKING_FIELDS)
+    return Candidate.objects.filter(cycle=cycle)
+
+
 def candidate_list(
     *, user: User, cycle: Cycle, selected: bool | None = None, query: str = ""
 ) -> QuerySet[Candidate]:
     """The cycle's eligible women the user may see, in rank order.
+
+    When the ranking is hidden from her (ranking_hidden), in name order instead — which
+    tells nothing of it — with every score and rank blanked (None) and the restricted
+    categories left out of the flags.
 
     Raises:
         PermissionDenied: the user may not read persons.
@@ -169,7 +248,8 @@ def candidate_list(
     scope = grants_scope(user)
     if not can_see_persons(scope):
         raise PermissionDenied
-    candidates = scoped(scope, Candidate.objects.filter(cycle=cycle)).select_related(
+    hidden = ranking_hidden(user=user, cycle=cycle)
+    candidates = scoped(scope, _cycle_candidates(cycle, hidden=hidden)).select_related(
         "person", "province", "commune"
     )
     if selected is not None:
@@ -178,6 +258,8 @@ def candidate_list(
         from lotus.registry.selectors import search_persons
 
         candidates = candidates.filter(person__in=search_persons(Person.all_objects.all(), query))
+    if hidden:
+        return candidates.order_by("person__name_key", "person_id")
     return candidates.order_by("overall_rank")
 
 
@@ -433,8 +515,12 @@ class VersionDiff:
     quotas: list[tuple[str, object, object]]
 
 
-def criteria_version_diffs(*, cycle: Cycle) -> list[VersionDiff]:
-    """Each saved version with what changed from the one before: lines, weights, quotas."""
+def criteria_version_diffs(*, user: User, cycle: Cycle) -> list[VersionDiff]:
+    """Each saved version with what changed from the one before: lines, weights, quotas.
+
+    The restricted weights (HIV, GBV) are left out for a role that may not read them.
+    """
+    show = scope_for(user).can(Capability.READ_SENSITIVE)
     versions = list(cycle.criteria_versions.select_related("changed_by").order_by("number"))
     diffs = []
     previous_lines: list[str] = describe_lines(EMPTY_CRITERIA)
@@ -452,6 +538,7 @@ def criteria_version_diffs(*, cycle: Cycle) -> list[VersionDiff]:
             (str(FACTS[key].label), previous_weights.get(key, 0), version.weights.get(key, 0))
             for key in CATEGORIES
             if previous_weights.get(key, 0) != version.weights.get(key, 0)
+            and (show or not FACTS[key].restricted)
         ]
         quota_keys = sorted(set(previous_quotas) | set(version.quotas))
         quotas = [
@@ -495,8 +582,9 @@ def candidate_explanation(*, user: User, cycle: Cycle, person_pk: int) -> Explan
     """Why a woman was selected or not: criteria met, categories and weights, rank, reason.
 
     Restricted conditions and categories are evaluated and shown only to roles that may read
-    them (and the read is logged); for others they read "hidden", and the score is withheld
-    whenever restricted weights count in it.
+    them (and the read is logged); for others they read "hidden". When the ranking is hidden
+    from her (ranking_hidden), score, rank, rank_of and quota are None, and so are the
+    candidate's own score and ranks.
 
     Raises:
         Http404: the woman is outside the user's scope.
@@ -513,7 +601,8 @@ def candidate_explanation(*, user: User, cycle: Cycle, person_pk: int) -> Explan
         pk=person_pk,
     )
     show = scope.can(Capability.READ_SENSITIVE)
-    candidate = Candidate.objects.filter(cycle=cycle, person=person).first()
+    hidden = ranking_hidden(user=user, cycle=cycle)
+    candidate = _cycle_candidates(cycle, hidden=hidden).filter(person=person).first()
     nodes = list(iter_conditions(cycle.criteria or EMPTY_CRITERIA))
     visible = [n for n in nodes if show or not FACTS[n["fact"]].restricted]
     results = dict(zip(map(id, visible), _evaluate(person.pk, visible, cycle), strict=True))
@@ -529,15 +618,14 @@ def candidate_explanation(*, user: User, cycle: Cycle, person_pk: int) -> Explan
         for n in nodes
     ]
     weights = cycle.weights or {}
-    restricted_weighted = any(w and FACTS[k].restricted for k, w in weights.items())
     categories, score, rank, rank_of, quota = [], None, None, None, None
     if candidate is not None:
         categories = [
             (category_label(k), weights.get(k, 0))
             for k in categories_in(candidate.flags, show_restricted=show)
         ]
-        score = candidate.score if show or not restricted_weighted else None
-        if candidate.blocked == Candidate.Block.NONE:
+        score = candidate.score
+        if candidate.blocked == Candidate.Block.NONE and not hidden:
             if cycle.quota_mode == Cycle.QuotaMode.NONE:
                 rank = candidate.overall_rank
                 rank_of = Candidate.objects.filter(cycle=cycle, blocked=0).count()
@@ -563,7 +651,7 @@ def candidate_explanation(*, user: User, cycle: Cycle, person_pk: int) -> Explan
         rank_of=rank_of,
         quota=quota,
         reason=_reason(cycle, person, candidate),
-        hides_restricted=not show and cycle.uses_restricted,
+        hides_restricted=hidden,
     )
 
 

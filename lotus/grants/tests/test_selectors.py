@@ -1,9 +1,10 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from lotus.grants import selectors
-from lotus.grants.criteria import FACTS
+from lotus.grants.criteria import FACTS, RESTRICTED_MASK
 from lotus.grants.models import Grievance, LivelihoodSurvey, PaymentLine
 from lotus.grants.services.cycles import cycle_criteria_save
 from lotus.grants.services.followup import grievance_create, survey_record
@@ -200,3 +201,144 @@ def test_eligibility_preview_counts_a_change_made_since_the_last_preview(
     rows = eligibility_preview(user=central_manager, cycle=cycle, criteria=criteria)
 
     assert rows[0].eligible == 2
+
+
+# --- score and rank of a cycle that uses restricted facts -----------------------------------
+
+
+@pytest.fixture
+def two_ranked_on_hiv(cycle, sensitive_manager, make_woman):
+    """An (pregnant) and Bích (HIV): Bích ranks first only because of her HIV weight."""
+    an = make_woman(given_name="An", is_pregnant=True)
+    bich = make_woman(given_name="Bích")
+    RestrictedFact.objects.create(person=bich, kind="hiv_status")
+    cycle_criteria_save(
+        actor=sensitive_manager, cycle=cycle, criteria=HIV_OR_PREGNANT, weights={"hiv": 3}
+    )
+    targeting_run(actor=sensitive_manager, cycle=cycle)
+    cycle.refresh_from_db()
+    cycle.an, cycle.bich = an, bich
+    return cycle
+
+
+@pytest.mark.django_db
+def test_candidate_list_gives_score_and_rank_to_a_role_that_may_read_restricted_facts(
+    two_ranked_on_hiv, sensitive_manager
+):
+    first = selectors.candidate_list(user=sensitive_manager, cycle=two_ranked_on_hiv)[0]
+
+    assert (first.person_id, first.score, first.overall_rank) == (two_ranked_on_hiv.bich.pk, 3, 1)
+
+
+@pytest.mark.django_db
+def test_candidate_list_withholds_score_and_rank_when_the_cycle_uses_a_restricted_fact(
+    two_ranked_on_hiv, province_officer
+):
+    candidates = selectors.candidate_list(user=province_officer, cycle=two_ranked_on_hiv)
+
+    withheld = [(c.score, c.overall_rank, c.province_rank) for c in candidates]
+    assert withheld == [(None, None, None), (None, None, None)]
+
+
+@pytest.mark.django_db
+def test_candidate_list_is_in_name_order_when_the_ranking_is_hidden(
+    two_ranked_on_hiv, province_officer
+):
+    candidates = selectors.candidate_list(user=province_officer, cycle=two_ranked_on_hiv)
+
+    assert [c.person.given_name for c in candidates] == ["An", "Bích"]
+
+
+@pytest.mark.django_db
+def test_candidate_list_drops_restricted_categories_when_the_ranking_is_hidden(
+    two_ranked_on_hiv, province_officer
+):
+    candidates = selectors.candidate_list(user=province_officer, cycle=two_ranked_on_hiv)
+
+    assert [c.flags & RESTRICTED_MASK for c in candidates] == [0, 0]
+
+
+@pytest.mark.django_db
+def test_candidate_list_refuses_to_read_a_hidden_score_by_name(two_ranked_on_hiv, province_officer):
+    candidates = selectors.candidate_list(user=province_officer, cycle=two_ranked_on_hiv)
+
+    with pytest.raises(PermissionDenied):
+        candidates.values_list("score", flat=True)
+
+
+@pytest.mark.django_db
+def test_candidate_list_values_leave_out_a_hidden_score_and_rank(
+    two_ranked_on_hiv, province_officer
+):
+    row = selectors.candidate_list(user=province_officer, cycle=two_ranked_on_hiv).values()[0]
+
+    assert not {"score", "overall_rank", "province_rank", "flags"} & set(row)
+
+
+@pytest.mark.django_db
+def test_candidate_list_hides_the_ranking_once_the_criteria_use_a_restricted_fact(
+    cycle, central_manager, sensitive_manager, province_officer, make_woman
+):
+    make_woman()
+    cycle_criteria_save(actor=central_manager, cycle=cycle, criteria={}, weights={})
+    targeting_run(actor=central_manager, cycle=cycle)
+    cycle_criteria_save(actor=sensitive_manager, cycle=cycle, criteria={}, weights={"hiv": 1})
+    cycle.refresh_from_db()
+
+    (candidate,) = selectors.candidate_list(user=province_officer, cycle=cycle)
+
+    assert candidate.overall_rank is None
+
+
+@pytest.mark.django_db
+def test_explanation_gives_score_and_rank_to_a_role_that_may_read_restricted_facts(
+    two_ranked_on_hiv, sensitive_manager
+):
+    x = selectors.candidate_explanation(
+        user=sensitive_manager, cycle=two_ranked_on_hiv, person_pk=two_ranked_on_hiv.bich.pk
+    )
+
+    assert (x.score, x.rank, x.rank_of, x.quota) == (3, 1, 2, 10)
+    assert not x.hides_restricted
+
+
+@pytest.mark.django_db
+def test_explanation_withholds_score_and_rank_when_the_cycle_uses_a_restricted_fact(
+    two_ranked_on_hiv, province_officer
+):
+    x = selectors.candidate_explanation(
+        user=province_officer, cycle=two_ranked_on_hiv, person_pk=two_ranked_on_hiv.bich.pk
+    )
+
+    assert (x.score, x.rank, x.rank_of, x.quota) == (None, None, None, None)
+    assert x.hides_restricted
+
+
+@pytest.mark.django_db
+def test_explanation_withholds_the_candidates_own_score_and_rank(
+    two_ranked_on_hiv, province_officer
+):
+    x = selectors.candidate_explanation(
+        user=province_officer, cycle=two_ranked_on_hiv, person_pk=two_ranked_on_hiv.bich.pk
+    )
+
+    assert (x.candidate.score, x.candidate.overall_rank, x.candidate.flags) == (None, None, 0)
+    assert x.candidate.selected
+
+
+@pytest.mark.django_db
+def test_criteria_version_diffs_leave_out_restricted_weights_for_a_role_without_read_sensitive(
+    two_ranked_on_hiv, province_officer
+):
+    diffs = selectors.criteria_version_diffs(user=province_officer, cycle=two_ranked_on_hiv)
+
+    assert [d.weights for d in diffs] == [[]]
+
+
+@pytest.mark.django_db
+def test_criteria_version_diffs_show_restricted_weights_to_a_role_that_may_read_them(
+    two_ranked_on_hiv, sensitive_manager
+):
+    diffs = selectors.criteria_version_diffs(user=sensitive_manager, cycle=two_ranked_on_hiv)
+
+    assert [d.weights for d in diffs] == [[(str(FACTS["hiv"].label), 0, 3)]]

@@ -23,12 +23,6 @@ from lotus.grants.models import Cycle
 from lotus.grants.services import cycles as cycle_services
 from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE
 from lotus.grants.tasks import State, TargetingStatus, targeting_enqueue, targeting_status
-from lotus.grants.views.hiding import (
-    candidates_for_display,
-    explanation_for_display,
-    ranking_hidden,
-    version_diffs_for_display,
-)
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
@@ -229,9 +223,7 @@ def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_criteria_history(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
-    versions = version_diffs_for_display(
-        selectors.criteria_version_diffs(cycle=cycle), user=request.user
-    )
+    versions = selectors.criteria_version_diffs(user=request.user, cycle=cycle)
     return render(
         request, "grants/cycle_criteria_history.html", {"cycle": cycle, "versions": versions}
     )
@@ -260,10 +252,8 @@ def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "selected")
     query = request.GET.get("q", "").strip()
     selected = {"selected": True, "others": False}.get(show)
-    hidden = ranking_hidden(user=request.user, cycle=cycle)
-    candidates = candidates_for_display(
-        selectors.candidate_list(user=request.user, cycle=cycle, selected=selected, query=query),
-        hidden=hidden,
+    candidates = selectors.candidate_list(
+        user=request.user, cycle=cycle, selected=selected, query=query
     )
     page = Paginator(candidates, 50).get_page(request.GET.get("page"))
     context = {
@@ -271,7 +261,7 @@ def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "show": show,
         "query": query,
-        "ranking_hidden": hidden,
+        "ranking_hidden": selectors.ranking_hidden(user=request.user, cycle=cycle),
     }
     return render(
         request, _partial(request, "grants/candidate_list.html", "candidate-rows"), context
@@ -281,8 +271,7 @@ def candidate_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def candidate_explain(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
-    explanation = explanation_for_display(
-        selectors.candidate_explanation(user=request.user, cycle=cycle, person_pk=person_pk),
-        hidden=ranking_hidden(user=request.user, cycle=cycle),
+    explanation = selectors.candidate_explanation(
+        user=request.user, cycle=cycle, person_pk=person_pk
     )
     return render(request, "grants/candidate_explain.html", {"cycle": cycle, "x": explanation})
