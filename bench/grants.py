@@ -12,8 +12,8 @@ Uses the database in LOTUS_SQLITE_PATH when set (bench/run_all.py gives a migrat
 otherwise a temporary SQLite database, migrated here. The persons are written with
 bulk_create in households (heads, spouses, children, elders), with consents, payout accounts
 and a few restricted facts; writing them is not timed. The run uses HIV and GBV weights, so
-the manager's role is widened to read restricted facts for this process only (no role in
-today's table has both) and the run writes its one access-log row.
+it is run by a programme manager whose role may also read restricted facts
+(Role.SENSITIVE_PROGRAMME_MANAGER), and it writes its one access-log row.
 
 Targeting reads the registry through its facts table (lotus.grants.services.facts). Like
 the registry itself, it is written once before the timed stages (its time is printed, as
@@ -54,7 +54,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lotus.accounts.models import Branch, User  # noqa: E402
-from lotus.accounts.roles import ROLE_CAPABILITIES, Capability, Role  # noqa: E402
+from lotus.accounts.roles import Role  # noqa: E402
 from lotus.geo.models import Commune, Province  # noqa: E402
 from lotus.grants.models import Cycle, PaymentLine, PayoutAccount, Programme  # noqa: E402
 from lotus.grants.selectors import eligibility_preview  # noqa: E402
@@ -264,12 +264,10 @@ def make_facts() -> None:
 
 
 def users() -> tuple[User, User]:
-    ROLE_CAPABILITIES[Role.PROGRAMME_MANAGER] = ROLE_CAPABILITIES[Role.PROGRAMME_MANAGER] | {
-        Capability.READ_SENSITIVE
-    }
+    """The manager (who may target on restricted facts) and the finance officer approving."""
     central, _ = Branch.objects.get_or_create(level="central", defaults={"name": "Trung ương"})
     manager = User.objects.create(
-        username="bench-manager", role=Role.PROGRAMME_MANAGER, branch=central
+        username="bench-manager", role=Role.SENSITIVE_PROGRAMME_MANAGER, branch=central
     )
     finance = User.objects.create(
         username="bench-finance", role=Role.FINANCE_OFFICER, branch=central
