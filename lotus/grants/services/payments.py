@@ -18,7 +18,7 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import IntegerField, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ BULK_BATCH = 5000
 # The order in which lines are numbered: province, commune (none first), person id. It says
 # nothing of a woman's rank, and it keeps a commune's lines together in the files.
 LINE_ORDER_SQL = "c.province_id, COALESCE(c.commune_id, 0), c.person_id"
-LINE_ORDER = ("province_id", Coalesce("commune_id", 0), "person_id")
+LINE_ORDER = ("province_id", Coalesce("commune_id", 0, output_field=IntegerField()), "person_id")
 
 
 def payment_reference(cycle_id: int, seq: int) -> str:
