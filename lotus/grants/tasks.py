@@ -35,7 +35,7 @@ from lotus.accounts.selectors import require_capability
 from lotus.grants.criteria import uses_restricted
 from lotus.grants.models import Cycle
 from lotus.grants.services.cycles import NOT_DRAFT
-from lotus.grants.services.targeting import targeting_run
+from lotus.grants.services.targeting import RUN_RESTRICTED, targeting_run
 
 PROGRESS_CACHE = "progress"
 # Kept a day: long enough for anyone to see how the last run ended.
@@ -43,10 +43,6 @@ KEEP_SECONDS = 24 * 3600
 # A running run that has not reported for this long has died with its worker.
 STALE_AFTER = dt.timedelta(minutes=30)
 
-RUN_RESTRICTED = _(
-    "This cycle's criteria or weights use restricted facts (HIV, violence): only a role that "
-    "may read them can run the targeting."
-)
 RUN_UNDER_WAY = _("A targeting run of this cycle is already under way.")
 RUN_NOT_ALLOWED = _("You may not run the targeting of this cycle.")
 RUN_STOPPED = _(
