@@ -11,7 +11,7 @@ from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import Scope, require_capability, scope_for
 from lotus.core.text import fold
-from lotus.geo.selectors import commune_list
+from lotus.geo.models import Commune
 from lotus.registry.models import Consent, Household, Person, RestrictedFact, Sex
 from lotus.registry.services import access_log_read
 
@@ -42,7 +42,7 @@ def person_list(
         persons = persons.filter(province_id=province_id)
     if commune_id:
         # With its province, the look-up uses the (province, commune) index.
-        province_of_commune = commune_list().filter(pk=commune_id).values("province_id")
+        province_of_commune = Commune.objects.filter(pk=commune_id).values("province_id")
         persons = persons.filter(province_id=province_of_commune[:1], commune_id=commune_id)
     return search_persons(persons, query)
 
