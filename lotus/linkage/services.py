@@ -52,7 +52,7 @@ _PERSON_FIELDS = (
 _KEY_FIELDS = tuple(c for c in FEATURE_COLUMNS if c != "unique_id")
 
 
-def _chunks(items: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
+def _chunks(items: Sequence, size: int = 5000) -> Iterable[Sequence]:
     """Slices short enough for an IN (...) list on SQLite."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -99,8 +99,7 @@ def person_keys_refresh(*, person_ids: Iterable[int] | None = None, batch_size: 
         )
         persons = Person.objects.exclude(Exists(fresh))
         ids = list(persons.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
+    for chunk in _chunks(ids, batch_size):
         rows = list(Person.objects.filter(pk__in=chunk).values(*_PERSON_FIELDS))
         candidates = _candidates_by_person(chunk)
         keys = []
@@ -148,8 +147,7 @@ def pairs_store(*, predictions: Sequence[Prediction], threshold: float = REVIEW_
     now = timezone.now()
     existing: dict[tuple[int, int], tuple[int, str]] = {}
     ids = sorted({i for pair in wanted for i in pair})
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
+    for chunk in _chunks(ids):
         for pk, left, right, status in CandidatePair.objects.filter(
             person_l_id__in=chunk
         ).values_list("pk", "person_l_id", "person_r_id", "status"):
@@ -235,8 +233,7 @@ def _registry_candidates(new_ids: Sequence[int]) -> set[int]:
     """Existing live persons sharing a blocking key with one of `new_ids` (indexed joins)."""
     found: set[int] = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(new_ids), BLOCKING_CHUNK):
-            chunk = new_ids[start : start + BLOCKING_CHUNK]
+        for chunk in _chunks(new_ids, BLOCKING_CHUNK):
             for rule in BLOCKING_RULES:
                 cursor.execute(_blocking_sql(rule, chunk))
                 found.update(row[0] for row in cursor.fetchall())
@@ -248,10 +245,10 @@ def _registry_counts(column: str, values: Iterable[str]) -> dict[str, int]:
     """How many live registry records hold each of `values` in `column`."""
     wanted = sorted(set(values))
     counts: dict[str, int] = {v: 0 for v in wanted}
-    for start in range(0, len(wanted), 2000):
+    for chunk in _chunks(wanted, 2000):
         rows = (
             _live_keys()
-            .filter(**{f"{column}__in": wanted[start : start + 2000]})
+            .filter(**{f"{column}__in": chunk})
             .order_by()
             .values_list(column)
             .annotate(n=Count("person_id"))
@@ -301,10 +298,8 @@ def link_new_persons(
     ]
     candidate_ids = sorted(_registry_candidates([r["unique_id"] for r in new]))
     existing = []
-    for start in range(0, len(candidate_ids), 5000):
-        rows = PersonKey.objects.filter(person_id__in=candidate_ids[start : start + 5000]).values(
-            "person_id", *_KEY_FIELDS
-        )
+    for chunk in _chunks(candidate_ids):
+        rows = PersonKey.objects.filter(person_id__in=chunk).values("person_id", *_KEY_FIELDS)
         existing.extend(_features_from_key(r) for r in rows)
     _drop_crowded_identifiers(new, existing)
     values = {c: {r[c] for r in new if r[c] is not None} for c in TF_COLUMNS}
