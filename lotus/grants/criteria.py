@@ -443,12 +443,13 @@ def category_label(key: str) -> str:
     return str(FACTS[key].label)
 
 
+def visible_categories(show_restricted: bool) -> list[str]:
+    """The category keys a role may see, in CATEGORIES order; restricted ones only if allowed."""
+    return [key for key in CATEGORIES if show_restricted or not FACTS[key].restricted]
+
+
 def categories_in(flags: int, *, show_restricted: bool) -> list[str]:
-    return [
-        key
-        for key in CATEGORIES
-        if flags & CATEGORY_BIT[key] and (show_restricted or not FACTS[key].restricted)
-    ]
+    return [key for key in visible_categories(show_restricted) if flags & CATEGORY_BIT[key]]
 
 
 def node_at(tree: dict, path: str) -> dict:
