@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -254,7 +252,7 @@ def verification_record(request: HttpRequest, pk: int) -> HttpResponse:
                 record=record,
                 outcome=form.cleaned_data["outcome"],
                 problem=form.cleaned_data["problem"],
-                checked_on=form.cleaned_data["checked_on"] or dt.date.today(),
+                checked_on=form.cleaned_data["checked_on"] or selectors.today(),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
