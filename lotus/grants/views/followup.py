@@ -162,18 +162,11 @@ def followup_view(request: HttpRequest, pk: int) -> HttpResponse:
             reference__iexact=query
         )
     page = Paginator(grantees, 25).get_page(request.GET.get("page"))
-    surveyed = {
-        (person_id, kind)
-        for person_id, kind in cycle.surveys.filter(
-            person_id__in=[line.person_id for line in page]
-        ).values_list("person_id", "kind")
-    }
     context = {
         "cycle": cycle,
         "form": form,
         "page": page,
         "query": query,
-        "surveyed": surveyed,
         "report": selectors.income_change_report(user=request.user, cycle=cycle),
     }
     return render(request, "grants/followup.html", context)
