@@ -398,10 +398,17 @@ def iter_conditions(tree: dict):
         yield tree
 
 
+def restricted_facts_used(tree: dict, weights: dict) -> list[str]:
+    """The restricted facts (sorted keys) a criteria tree tests or its weights weigh."""
+    in_tree = {
+        c["fact"] for c in iter_conditions(tree or EMPTY_CRITERIA) if FACTS[c["fact"]].restricted
+    }
+    weighed = {k for k, w in (weights or {}).items() if w and FACTS[k].restricted}
+    return sorted(in_tree | weighed)
+
+
 def uses_restricted(tree: dict, weights: dict) -> bool:
-    in_tree = any(FACTS[c["fact"]].restricted for c in iter_conditions(tree or EMPTY_CRITERIA))
-    in_weights = any(FACTS[k].restricted and w for k, w in (weights or {}).items())
-    return in_tree or in_weights
+    return bool(restricted_facts_used(tree, weights))
 
 
 def _value_label(fact: Fact, value: Any) -> str:

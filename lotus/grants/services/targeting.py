@@ -51,7 +51,7 @@ from lotus.grants.criteria import (
     Context,
     criteria_q,
     flags_expression,
-    iter_conditions,
+    restricted_facts_used,
     uses_restricted,
 )
 from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingFacts, TargetingRun
@@ -456,12 +456,6 @@ def bulk_insert(
 RUN_STEPS = 10
 
 
-def _used_restricted_facts(cycle: Cycle) -> list[str]:
-    in_tree = {c["fact"] for c in iter_conditions(cycle.criteria) if FACTS[c["fact"]].restricted}
-    weighed = {k for k, w in (cycle.weights or {}).items() if w and FACTS[k].restricted}
-    return sorted(in_tree | weighed)
-
-
 @transaction.atomic
 def targeting_run(
     *,
@@ -493,7 +487,8 @@ def targeting_run(
     cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
     # Checked here, on the locked row, and not only by the page and the task: whoever calls
     # the run (a command, an API) must not rank women on facts the actor may not read.
-    if uses_restricted(cycle.criteria, cycle.weights) and not scope.can(Capability.READ_SENSITIVE):
+    used = restricted_facts_used(cycle.criteria, cycle.weights)
+    if used and not scope.can(Capability.READ_SENSITIVE):
         raise PermissionDenied(RUN_RESTRICTED)
     if cycle.status != Cycle.Status.DRAFT:
         raise ValidationError(NOT_DRAFT)
@@ -519,11 +514,11 @@ def targeting_run(
             quota.save()
         # Provinces no longer in the cycle keep no quota.
         cycle.quotas.exclude(province_id__in=list(ranking.quotas)).delete()
-    restricted = uses_restricted(cycle.criteria, cycle.weights)
+    restricted = bool(used)
     if restricted:
         access_log_bulk_use(
             actor=actor,
-            facts=_used_restricted_facts(cycle),
+            facts=used,
             persons_count=ranking.restricted_persons,
             context=(context or f"grants targeting run, cycle {cycle.pk}")[:300],
         )

@@ -3,6 +3,8 @@ from lotus.grants.criteria import (
     CATEGORY_BIT,
     FACTS,
     categories_in,
+    restricted_facts_used,
+    uses_restricted,
     visible_categories,
 )
 
@@ -23,3 +25,25 @@ def test_categories_in_keeps_only_set_bits_visible_to_the_role():
 
     assert categories_in(flags, show_restricted=False) == [CATEGORIES[0]]
     assert categories_in(flags, show_restricted=True) == [CATEGORIES[0], "hiv"]
+
+
+def test_restricted_facts_used_lists_tested_and_weighed_restricted_facts_once_sorted():
+    tree = {
+        "op": "any",
+        "items": [
+            {"fact": "hiv", "cmp": "is", "value": True},
+            {"fact": "gbv_survivor", "cmp": "is", "value": True},
+        ],
+    }
+
+    used = restricted_facts_used(tree, {"hiv": 3, "pregnant": 5})
+
+    assert used == ["gbv_survivor", "hiv"]
+
+
+def test_restricted_facts_used_ignores_a_restricted_weight_of_zero():
+    tree = {"op": "all", "items": [{"fact": "age", "cmp": "gte", "value": 18}]}
+
+    assert restricted_facts_used(tree, {"hiv": 0, "pregnant": 5}) == []
+    assert not uses_restricted(tree, {"hiv": 0})
+    assert uses_restricted(tree, {"gbv_survivor": 1})
