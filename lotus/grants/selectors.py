@@ -56,6 +56,7 @@ from lotus.grants.models import (
 from lotus.grants.services.facts import facts_refresh
 from lotus.grants.services.targeting import cycle_context, population, roomy_sqlite
 from lotus.registry.models import Person
+from lotus.registry.selectors import can_read_restricted
 
 VIEW_CAPABILITIES = (
     Capability.READ,
@@ -178,7 +179,7 @@ def ranking_hidden(*, user: User, cycle: Cycle) -> bool:
     True when her role may not read restricted facts and either the last run or the
     current criteria and weights use one.
     """
-    if scope_for(user).can(Capability.READ_SENSITIVE):
+    if can_read_restricted(user):
         return False
     return cycle.uses_restricted or uses_restricted(cycle.criteria, cycle.weights)
 
@@ -492,7 +493,7 @@ def criteria_lines(cycle: Cycle) -> list[str]:
 
 def weight_rows(*, user: User, cycle: Cycle) -> list[tuple[str, int | None]]:
     """(category, weight) rows; a restricted weight shows only to roles that may read them."""
-    show = scope_for(user).can(Capability.READ_SENSITIVE)
+    show = can_read_restricted(user)
     rows = []
     for key in CATEGORIES:
         weight = (cycle.weights or {}).get(key, 0)
@@ -520,7 +521,7 @@ def criteria_version_diffs(*, user: User, cycle: Cycle) -> list[VersionDiff]:
 
     The restricted weights (HIV, GBV) are left out for a role that may not read them.
     """
-    show = scope_for(user).can(Capability.READ_SENSITIVE)
+    show = can_read_restricted(user)
     versions = list(cycle.criteria_versions.select_related("changed_by").order_by("number"))
     diffs = []
     previous_lines: list[str] = describe_lines(EMPTY_CRITERIA)
