@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from lotus.accounts.models import Branch
 from lotus.accounts.selectors import Scope
 from lotus.geo.models import Commune, Province
-from lotus.grants.criteria import CATEGORIES, FACTS
+from lotus.grants.criteria import FACTS, visible_categories
 from lotus.grants.models import (
     Channel,
     Cycle,
@@ -86,7 +86,7 @@ class WeightsForm(forms.Form):
 
     def __init__(self, *args, cycle: Cycle, allow_restricted: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = [k for k in CATEGORIES if allow_restricted or not FACTS[k].restricted]
+        self.categories = visible_categories(allow_restricted)
         for key in self.categories:
             self.fields[f"w_{key}"] = forms.IntegerField(
                 label=FACTS[key].label,

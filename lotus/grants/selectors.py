@@ -24,7 +24,6 @@ from lotus.accounts.selectors import Scope, require_capability, scope_for
 from lotus.geo.models import Province
 from lotus.grants import sampling
 from lotus.grants.criteria import (
-    CATEGORIES,
     CATEGORY_BIT,
     EMPTY_CRITERIA,
     FACTS,
@@ -38,6 +37,7 @@ from lotus.grants.criteria import (
     iter_conditions,
     uses_restricted,
     validate_criteria,
+    visible_categories,
 )
 from lotus.grants.models import (
     Activity,
@@ -384,9 +384,7 @@ def cycle_dashboard(*, user: User, cycle: Cycle) -> Dashboard:
         person_id__in=paid.values("person_id")
     )  # paid women, by the categories of their candidate row
     failed_people = candidates.filter(person_id__in=failed.values("person_id"))
-    for key in CATEGORIES:
-        if FACTS[key].restricted and (not shows_restricted or not cycle.uses_restricted):
-            continue
+    for key in visible_categories(shows_restricted and cycle.uses_restricted):
         bit = CATEGORY_BIT[key]
 
         def count(qs, bit=bit):
@@ -396,7 +394,7 @@ def cycle_dashboard(*, user: User, cycle: Cycle) -> Dashboard:
         board.categories.append(
             _suppress(
                 DashboardRow(
-                    str(FACTS[key].label),
+                    category_label(key),
                     count(candidates),
                     n_paid,
                     count(failed_people),
@@ -494,13 +492,8 @@ def criteria_lines(cycle: Cycle) -> list[str]:
 def weight_rows(*, user: User, cycle: Cycle) -> list[tuple[str, int | None]]:
     """(category, weight) rows; a restricted weight shows only to roles that may read them."""
     show = can_read_restricted(user)
-    rows = []
-    for key in CATEGORIES:
-        weight = (cycle.weights or {}).get(key, 0)
-        if FACTS[key].restricted and not show:
-            continue
-        rows.append((str(FACTS[key].label), weight))
-    return rows
+    weights = cycle.weights or {}
+    return [(category_label(key), weights.get(key, 0)) for key in visible_categories(show)]
 
 
 def pending_line_count(cycle: Cycle) -> int:
@@ -536,10 +529,9 @@ def criteria_version_diffs(*, user: User, cycle: Cycle) -> list[VersionDiff]:
             elif line.startswith("- "):
                 removed.append(line[2:])
         weights = [
-            (str(FACTS[key].label), previous_weights.get(key, 0), version.weights.get(key, 0))
-            for key in CATEGORIES
+            (category_label(key), previous_weights.get(key, 0), version.weights.get(key, 0))
+            for key in visible_categories(show)
             if previous_weights.get(key, 0) != version.weights.get(key, 0)
-            and (show or not FACTS[key].restricted)
         ]
         quota_keys = sorted(set(previous_quotas) | set(version.quotas))
         quotas = [
