@@ -30,12 +30,8 @@ from django_tasks import TaskResultStatus, task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from lotus.accounts.models import User
-from lotus.accounts.roles import Capability
-from lotus.accounts.selectors import require_capability
-from lotus.grants.criteria import uses_restricted
 from lotus.grants.models import Cycle
-from lotus.grants.services.cycles import NOT_DRAFT
-from lotus.grants.services.targeting import RUN_RESTRICTED, targeting_run
+from lotus.grants.services.targeting import targeting_check_may_run, targeting_run
 
 PROGRESS_CACHE = "progress"
 # Kept a day: long enough for anyone to see how the last run ended.
@@ -163,15 +159,6 @@ def _who(user: User) -> str:
     return f"{user.last_name} {user.first_name}".strip() or user.username
 
 
-def _check_may_run(actor: User, cycle: Cycle) -> None:
-    """Raises PermissionDenied or ValidationError when `actor` may not run `cycle` now."""
-    scope = require_capability(actor, Capability.MANAGE_PROGRAMMES)
-    if uses_restricted(cycle.criteria, cycle.weights) and not scope.can(Capability.READ_SENSITIVE):
-        raise PermissionDenied(RUN_RESTRICTED)
-    if cycle.status != Cycle.Status.DRAFT:
-        raise ValidationError(NOT_DRAFT)
-
-
 def targeting_enqueue(*, actor: User, cycle: Cycle) -> TargetingStatus:
     """Queue a targeting run of `cycle` for `actor`; returns its status once queued.
 
@@ -183,7 +170,7 @@ def targeting_enqueue(*, actor: User, cycle: Cycle) -> TargetingStatus:
             facts and her role may not read them.
         ValidationError: the cycle is not a draft, or a run of it is already under way.
     """
-    _check_may_run(actor, cycle)
+    targeting_check_may_run(actor, cycle)
     if targeting_status(cycle).active:
         raise ValidationError(RUN_UNDER_WAY)
     now = timezone.now()
@@ -221,15 +208,13 @@ def run_targeting(cycle_id: int, actor_id: int) -> dict:
         nonlocal status
         status = _write(cycle, replace(status, done=done, total=total))
 
-    reported = False
     try:
         try:
-            _check_may_run(actor, cycle)
+            # The run checks, on the locked cycle, that she may still run it.
             run = targeting_run(actor=actor, cycle=cycle, progress=progress)
         except (ValidationError, PermissionDenied) as exc:
             text = _refusal(exc)
             _write(cycle, _failed(status, text))
-            reported = True
             return {"error": text()}
         _write(
             cycle,
@@ -242,8 +227,7 @@ def run_targeting(cycle_id: int, actor_id: int) -> dict:
                 eligible=run.eligible_count,
             ),
         )
-        reported = True
-    finally:
-        if not reported:
-            _write(cycle, _failed(status, _stopped))
+    except BaseException:
+        _write(cycle, _failed(status, _stopped))
+        raise
     return {"run": run.pk, "selected": run.selected_count, "eligible": run.eligible_count}

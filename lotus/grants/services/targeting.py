@@ -456,6 +456,28 @@ def bulk_insert(
 RUN_STEPS = 10
 
 
+def targeting_check_may_run(actor: User, cycle: Cycle) -> list[str]:
+    """Check that `actor` may run the targeting of `cycle` now.
+
+    Returns the restricted facts the cycle uses (sorted keys; empty when none), which a run
+    records in the access log.
+
+    Raises:
+        PermissionDenied: the actor does not run programmes, or the cycle's criteria or
+            weights use a restricted fact (HIV, GBV) and her role may not read them.
+        ValidationError: the cycle is not a draft.
+    """
+    from lotus.grants.services.cycles import NOT_DRAFT
+
+    scope = require_capability(actor, Capability.MANAGE_PROGRAMMES)
+    used = restricted_facts_used(cycle.criteria, cycle.weights)
+    if used and not scope.can(Capability.READ_SENSITIVE):
+        raise PermissionDenied(RUN_RESTRICTED)
+    if cycle.status != Cycle.Status.DRAFT:
+        raise ValidationError(NOT_DRAFT)
+    return used
+
+
 @transaction.atomic
 def targeting_run(
     *,
@@ -476,22 +498,16 @@ def targeting_run(
             weights use a restricted fact (HIV, GBV) and her role may not read them.
         ValidationError: the cycle is not a draft.
     """
-    from lotus.grants.services.cycles import NOT_DRAFT
 
     def step(done: int) -> None:
         if progress is not None:
             progress(done, RUN_STEPS)
 
-    scope = require_capability(actor, Capability.MANAGE_PROGRAMMES)
     started = time.monotonic()
     cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
     # Checked here, on the locked row, and not only by the page and the task: whoever calls
     # the run (a command, an API) must not rank women on facts the actor may not read.
-    used = restricted_facts_used(cycle.criteria, cycle.weights)
-    if used and not scope.can(Capability.READ_SENSITIVE):
-        raise PermissionDenied(RUN_RESTRICTED)
-    if cycle.status != Cycle.Status.DRAFT:
-        raise ValidationError(NOT_DRAFT)
+    used = targeting_check_may_run(actor, cycle)
     step(0)
     with roomy_sqlite():
         facts_refresh()

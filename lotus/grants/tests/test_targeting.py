@@ -6,7 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from lotus.grants.criteria import CATEGORY_BIT, validate_criteria
 from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingRun
 from lotus.grants.services.cycles import RESTRICTED_LOCK, cycle_criteria_save
-from lotus.grants.services.targeting import largest_remainder, targeting_run
+from lotus.grants.services.targeting import (
+    largest_remainder,
+    targeting_check_may_run,
+    targeting_run,
+)
 from lotus.registry.models import AccessLog, RestrictedFact
 from lotus.registry.tests.factories import PersonFactory
 
@@ -330,6 +334,18 @@ def test_run_refuses_a_role_that_may_not_read_a_restricted_fact_in_the_weights(
         targeting_run(actor=central_manager, cycle=cycle)
 
     assert not TargetingRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_check_may_run_gives_the_restricted_facts_a_permitted_role_will_use(
+    cycle, sensitive_manager
+):
+    cycle_criteria_save(
+        actor=sensitive_manager, cycle=cycle, criteria=HIV_WOMEN, weights={"gbv_survivor": 4}
+    )
+    cycle.refresh_from_db()
+
+    assert targeting_check_may_run(sensitive_manager, cycle) == ["gbv_survivor", "hiv"]
 
 
 @pytest.mark.django_db
