@@ -497,6 +497,7 @@ def weight_rows(*, user: User, cycle: Cycle) -> list[tuple[str, int | None]]:
 
 
 def pending_line_count(cycle: Cycle) -> int:
+    """Payment lines of the cycle issued but without a result yet (paid or failed)."""
     return PaymentLine.objects.filter(cycle=cycle, status=PaymentLine.Status.ISSUED).count()
 
 

@@ -33,10 +33,10 @@ from lotus.grants.models import (
     Cycle,
     CycleApproval,
     CycleTransition,
-    PaymentLine,
     Programme,
     ProvinceQuota,
 )
+from lotus.grants.selectors import pending_line_count
 
 NOT_DRAFT = gettext_lazy("Only a draft cycle can be changed.")
 SELF_APPROVAL = gettext_lazy("The preparer of a list cannot approve it.")
@@ -336,7 +336,7 @@ def cycle_mark_reconciled(*, actor: User, cycle: Cycle) -> Cycle:
     cycle = _locked(cycle)
     if cycle.status != Cycle.Status.ISSUED:
         raise ValidationError(_("Only an issued list can be reconciled."))
-    pending = PaymentLine.objects.filter(cycle=cycle, status=PaymentLine.Status.ISSUED).count()
+    pending = pending_line_count(cycle)
     if pending:
         raise ValidationError(_("%(n)s payments have no result yet.") % {"n": pending})
     _transition(cycle, to=Cycle.Status.RECONCILED, actor=actor)

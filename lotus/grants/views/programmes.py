@@ -164,8 +164,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "criteria_lines": selectors.criteria_lines(cycle),
         "weights": selectors.weight_rows(user=request.user, cycle=cycle),
         "stale": cycle.status == cycle.Status.DRAFT and not cycle.fingerprint,
-        "pending_lines": selectors.pending_line_count(cycle),
     }
+    if cycle.status == cycle.Status.ISSUED:
+        # The page reads it only to offer "Mark reconciled" on an issued list.
+        context["pending_lines"] = selectors.pending_line_count(cycle)
     return render(request, "grants/cycle_detail.html", context)
 
 
