@@ -108,13 +108,18 @@ def _new_batch(cycle: Cycle, actor: User, kind: str) -> PaymentBatch:
     return PaymentBatch.objects.create(cycle=cycle, number=number, kind=kind, issued_by=actor)
 
 
+def _close_batch(cycle: Cycle, batch: PaymentBatch, count: int, total: int) -> PaymentBatch:
+    """Record the batch's line count and total; the cycle's next line number moves past it."""
+    batch.line_count = count
+    batch.total = total
+    batch.save(update_fields=["line_count", "total"])
+    cycle.next_line_seq += count
+    return batch
+
+
 def _finish_batch(cycle: Cycle, batch: PaymentBatch, lines: list[PaymentLine]) -> PaymentBatch:
     PaymentLine.objects.bulk_create(lines, batch_size=BULK_BATCH)
-    batch.line_count = len(lines)
-    batch.total = sum(line.amount for line in lines)
-    batch.save(update_fields=["line_count", "total"])
-    cycle.next_line_seq += len(lines)
-    return batch
+    return _close_batch(cycle, batch, len(lines), sum(line.amount for line in lines))
 
 
 def _reference_sql(cycle_id: int, seq_sql: str) -> str:
@@ -162,7 +167,8 @@ def _insert_selected_lines(cycle: Cycle, batch: PaymentBatch) -> int:
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    return PaymentLine.objects.filter(batch=batch).count()
+        # The rows inserted (sqlite3_changes() on SQLite, the command tag on PostgreSQL).
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -182,10 +188,7 @@ def payment_list_issue(*, actor: User, cycle: Cycle) -> PaymentBatch:
     batch = _new_batch(cycle, actor, PaymentBatch.Kind.INITIAL)
     with roomy_sqlite():
         count = _insert_selected_lines(cycle, batch)
-    batch.line_count = count
-    batch.total = count * cycle.amount_per_person
-    batch.save(update_fields=["line_count", "total"])
-    cycle.next_line_seq += count
+    _close_batch(cycle, batch, count, count * cycle.amount_per_person)
     _transition(cycle, to=Cycle.Status.ISSUED, actor=actor)
     cycle.save(update_fields=["status", "next_line_seq"])
     return batch

@@ -93,6 +93,15 @@ def test_issue_uses_default_channel_without_account(issued_cycle):
 
 
 @pytest.mark.django_db
+def test_issue_records_the_batch_count_and_total_and_moves_the_line_numbering(issued_cycle):
+    batch = issued_cycle.batches.get()
+
+    assert batch.line_count == 3 == PaymentLine.objects.filter(batch=batch).count()
+    assert batch.total == 3 * issued_cycle.amount_per_person
+    assert issued_cycle.next_line_seq == 4
+
+
+@pytest.mark.django_db
 def test_issue_gives_each_line_a_unique_reference(issued_cycle):
     references = list(
         PaymentLine.objects.filter(cycle=issued_cycle)
