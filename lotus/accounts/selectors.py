@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from lotus.accounts.models import Branch, User
 from lotus.accounts.roles import Capability, Role, capabilities_of
+from lotus.geo.models import Commune
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,16 @@ def require_capability(user: User, capability: Capability | str) -> Scope:
     if not scope.can(capability):
         raise PermissionDenied
     return scope
+
+
+def communes_in_scope(scope: Scope) -> QuerySet[Commune]:
+    """Communes the scope covers (with their province): hers, her province's, or all."""
+    communes = Commune.objects.select_related("province")
+    if scope.everything:
+        return communes
+    if scope.commune_id is not None:
+        return communes.filter(pk=scope.commune_id)
+    return communes.filter(province_id=scope.province_id)
 
 
 def branch_list(*, user: User) -> QuerySet[Branch]:

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from lotus.accounts.selectors import Scope
+from lotus.accounts.selectors import Scope, communes_in_scope
 from lotus.geo.models import Commune, Province
 from lotus.geo.selectors import place_address
 from lotus.registry import validators
@@ -68,7 +68,7 @@ class PersonForm(forms.Form):
         if provinces.count() == 1:
             self.fields["province"].initial = provinces.first()
         # Offer only the chosen province's communes: all 3,321 would be heavy on a phone.
-        communes = self._scoped_communes(scope)
+        communes = communes_in_scope(scope)
         province = self.data.get("province") or self.initial.get("province")
         province = province or self.fields["province"].initial
         province_id = getattr(province, "pk", province)
@@ -84,15 +84,6 @@ class PersonForm(forms.Form):
         if scope.everything:
             return Province.objects.all()
         return Province.objects.filter(pk=scope.province_id)
-
-    @staticmethod
-    def _scoped_communes(scope: Scope):
-        communes = Commune.objects.select_related("province")
-        if scope.everything:
-            return communes
-        if scope.commune_id is not None:
-            return communes.filter(pk=scope.commune_id)
-        return communes.filter(province_id=scope.province_id)
 
     def clean_full_name(self) -> validators.NameParts:
         return validators.clean_full_name(self.cleaned_data["full_name"])

@@ -1,7 +1,7 @@
 import pytest
 
 from lotus.accounts.roles import Role
-from lotus.accounts.selectors import scope_for, user_list
+from lotus.accounts.selectors import communes_in_scope, scope_for, user_list
 from lotus.accounts.tests.factories import CommuneBranchFactory, UserFactory
 
 
@@ -32,6 +32,29 @@ def test_scope_for_an_inactive_user_covers_nothing(commune_officer, commune_a):
     assert not scope_for(commune_officer).covers(
         province_id=commune_a.province_id, commune_id=commune_a.pk
     )
+
+
+@pytest.mark.django_db
+def test_communes_in_scope_of_a_commune_officer_is_her_commune(
+    commune_officer, commune_a, commune_a2
+):
+    assert list(communes_in_scope(scope_for(commune_officer))) == [commune_a]
+
+
+@pytest.mark.django_db
+def test_communes_in_scope_of_a_province_officer_excludes_other_provinces(
+    province_officer, commune_a, commune_a2, commune_b
+):
+    communes = set(communes_in_scope(scope_for(province_officer)))
+    assert communes == {commune_a, commune_a2}
+
+
+@pytest.mark.django_db
+def test_communes_in_scope_of_the_central_office_is_every_commune(
+    central_manager, commune_a, commune_b
+):
+    communes = set(communes_in_scope(scope_for(central_manager)))
+    assert {commune_a, commune_b} <= communes
 
 
 @pytest.mark.django_db

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
-from lotus.accounts.selectors import require_capability, scope_for
-from lotus.geo.models import Commune
+from lotus.accounts.selectors import communes_in_scope, require_capability, scope_for
 from lotus.grants import selectors
 from lotus.grants.forms import (
     AttendanceForm,
@@ -32,12 +31,7 @@ from lotus.registry.selectors import person_get
 
 def _communes_of(user: User, cycle=None):
     """Communes the user covers (of the cycle's provinces, when given)."""
-    scope = scope_for(user)
-    communes = Commune.objects.select_related("province")
-    if scope.commune_id is not None:
-        communes = communes.filter(pk=scope.commune_id)
-    elif not scope.everything:
-        communes = communes.filter(province_id=scope.province_id)
+    communes = communes_in_scope(scope_for(user))
     if cycle is not None:
         communes = communes.filter(province__in=cycle.provinces.all())
     return communes
