@@ -24,7 +24,7 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter, not_
@@ -173,17 +173,21 @@ def inputs_digest(cycle: Cycle) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def selection_fingerprint(cycle: Cycle, digest: str) -> str:
-    """sha256 of the inputs digest and the selected list in rank order (id:score per line)."""
+def fingerprint_of(digest: str, selected: Iterable[tuple[int, int]]) -> str:
+    """sha256 of the inputs digest, then "\\n{id}:{score}" per selected woman in rank order."""
     hasher = hashlib.sha256(digest.encode())
+    hasher.update("".join([f"\n{person_id}:{score}" for person_id, score in selected]).encode())
+    return hasher.hexdigest()
+
+
+def selection_fingerprint(cycle: Cycle, digest: str) -> str:
+    """The fingerprint of the cycle's saved selected list (a check of rank_and_select's)."""
     selected = (
         Candidate.objects.filter(cycle=cycle, selected=True)
         .order_by("overall_rank")
         .values_list("person_id", "score")
     )
-    for person_id, score in selected.iterator(chunk_size=10_000):
-        hasher.update(f"\n{person_id}:{score}".encode())
-    return hasher.hexdigest()
+    return fingerprint_of(digest, selected.iterator(chunk_size=10_000))
 
 
 # --- quotas ------------------------------------------------------------------------------
@@ -333,8 +337,8 @@ def rank_and_select(
     Overall rank: position in the whole list. Rank within the province: position among her
     province's women (only with quotas; 0 otherwise). Selected: selectable and within the
     number of grants (no quotas) or her province's quota. The fingerprint hashes the inputs
-    digest and the selected women in rank order (selection_fingerprint, computed here in
-    the same pass).
+    digest and the selected women in rank order (`fingerprint_of`, fed here in the same
+    pass).
     """
     selectable: Counter = Counter(row[1] for row in parts[0])
     eligible: Counter = selectable + Counter(row[1] for part in parts[1:] for row in part)
@@ -345,7 +349,7 @@ def rank_and_select(
     pool = cycle.max_grants
     seen = dict.fromkeys(eligible, 0)
     cycle_id = cycle.pk
-    selected_lines = []
+    selected: list[tuple[int, int]] = []
     values: list = []
     extend = values.extend
     restricted = 0
@@ -365,23 +369,21 @@ def rank_and_select(
                 if not blocked and overall <= pool:
                     chosen = True
             if chosen:
-                selected_lines.append(f"\n{person_id}:{score}")
+                selected.append((person_id, score))
             if flags & RESTRICTED_MASK:
                 restricted += 1
             extend(
                 (cycle_id, person_id, province_id, commune_id, birth_year, flags, blocked,
                  score, province_rank, overall, chosen)
             )  # fmt: skip
-    hasher = hashlib.sha256(digest.encode())
-    hasher.update("".join(selected_lines).encode())
     return Ranking(
         values=values,
         quotas=quotas,
         eligible=overall,
         selectable=len(parts[0]),
-        selected=len(selected_lines),
+        selected=len(selected),
         restricted_persons=restricted,
-        fingerprint=hasher.hexdigest(),
+        fingerprint=fingerprint_of(digest, selected),
     )
 
 

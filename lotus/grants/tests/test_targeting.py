@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from lotus.grants.criteria import CATEGORY_BIT, validate_criteria
 from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingRun
 from lotus.grants.services.cycles import RESTRICTED_LOCK, cycle_criteria_save
 from lotus.grants.services.targeting import (
+    fingerprint_of,
     largest_remainder,
     targeting_check_may_run,
     targeting_run,
@@ -482,3 +484,9 @@ def test_run_fingerprint_hashes_the_selected_list_in_rank_order(cycle, central_m
 
     cycle.refresh_from_db()
     assert run.fingerprint == selection_fingerprint(cycle, inputs_digest(cycle))
+
+
+def test_fingerprint_of_hashes_the_digest_then_one_id_score_line_per_selected_woman():
+    expected = hashlib.sha256(b"abc\n7:30\n3:12").hexdigest()
+
+    assert fingerprint_of("abc", [(7, 30), (3, 12)]) == expected
