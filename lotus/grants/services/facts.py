@@ -145,9 +145,23 @@ FACT_COLUMNS = (
 )
 
 
-def _person_rows(persons: QuerySet[Person]) -> tuple[str, list]:
-    """SQL and params of the facts of `persons` (household facts filled in afterwards)."""
-    rows = (
+def _insert_select(model, columns: list[str], rows: QuerySet) -> int:
+    """INSERT INTO `model`'s table (`columns`) the rows of a values queryset; how many rows.
+
+    The count is the cursor's rowcount: sqlite3_changes() on SQLite, the command tag on
+    PostgreSQL, both exact for an INSERT … SELECT.
+    """
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
+        return cursor.rowcount
+
+
+def _person_rows(persons: QuerySet[Person]) -> QuerySet:
+    """The facts of `persons`, as values rows (household facts filled in afterwards)."""
+    return (
         persons.filter(merged_into__isnull=True)
         .annotate(
             f_age_key=age_key_expression(),
@@ -157,19 +171,12 @@ def _person_rows(persons: QuerySet[Person]) -> tuple[str, list]:
         .order_by()
         .values_list(*(source for _, source in FACT_COLUMNS))
     )
-    return rows.query.sql_with_params()
 
 
-def _insert_facts(persons: QuerySet[Person]) -> None:
-    sql, params = _person_rows(persons)
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(TargetingFacts._meta.get_field(name).column) for name, _ in FACT_COLUMNS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(TargetingFacts._meta.db_table)} ({columns}) {sql}", params
-        )
+def _insert_facts(persons: QuerySet[Person]) -> int:
+    """Insert the facts of `persons`; returns how many rows were inserted."""
+    columns = [TargetingFacts._meta.get_field(name).column for name, _ in FACT_COLUMNS]
+    return _insert_select(TargetingFacts, columns, _person_rows(persons))
 
 
 def _update_households(*, only_changed: bool) -> None:
@@ -214,10 +221,7 @@ def _mark(model, column: str, queryset: QuerySet, field: str) -> None:
         .values(field)
         .distinct()
     )
-    sql, params = rows.query.sql_with_params()
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({quote(column)}) {sql}", params)
+    _insert_select(model, [column], rows)
 
 
 def _mark_persons(queryset: QuerySet, field: str) -> None:
@@ -324,8 +328,9 @@ def _refresh_locked(*, full: bool) -> FactsRefresh:
     state = TargetingFactsState.objects.select_for_update().get(pk=STATE)
     now = timezone.now()
     mark = _watermark(now)
-    if full or state.rebuilt_at is None or state.synced_through is None:
-        result = _rebuild()
+    rebuilding = full or state.rebuilt_at is None or state.synced_through is None
+    if rebuilding:
+        persons = _rebuild()
         state.rebuilt_at = now
     else:
         result = _apply_changes(state)
@@ -337,14 +342,16 @@ def _refresh_locked(*, full: bool) -> FactsRefresh:
     state.max_household_id = last_household or 0
     state.household_count = Household.objects.count()
     state.save()
+    if rebuilding:
+        result = FactsRefresh(mode="rebuild", persons=persons, households=state.household_count)
     return result
 
 
 PLACE_INDEX = "grants_facts_by_place"
 
 
-def _rebuild() -> FactsRefresh:
-    """Derive every row again.
+def _rebuild() -> int:
+    """Derive every row again; returns how many (one per person not merged away).
 
     The index by place is dropped meanwhile and built again at the end: kept, it would take
     every row twice in random order (the insert, then the household facts), which doubled
@@ -359,17 +366,13 @@ def _rebuild() -> FactsRefresh:
     # Plain DDL inside this transaction (both databases take it back on a rollback).
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX {quote(PLACE_INDEX)}")
-        _insert_facts(Person.all_objects.all())
+        persons = _insert_facts(Person.all_objects.all())
         _update_households(only_changed=False)
         cursor.execute(
             f"CREATE INDEX {quote(PLACE_INDEX)} "
             f"ON {quote(TargetingFacts._meta.db_table)} ({columns})"
         )
-    return FactsRefresh(
-        mode="rebuild",
-        persons=TargetingFacts.objects.count(),
-        households=Household.objects.count(),
-    )
+    return persons
 
 
 def _apply_changes(state: TargetingFactsState) -> FactsRefresh:

@@ -37,6 +37,18 @@ def test_facts_refresh_builds_a_row_per_person_not_merged_away(commune_a):
 
 
 @pytest.mark.django_db
+def test_facts_refresh_rebuild_reports_its_rows_and_the_households(commune_a):
+    head, member = PersonFactory(commune=commune_a), PersonFactory(commune=commune_a)
+    PersonFactory(commune=commune_a, merged_into=head)
+    _household(head, member)
+
+    result = facts_refresh(full=True)
+
+    assert (result.persons, result.households) == (2, 1)
+    assert TargetingFactsState.objects.get().household_count == 1
+
+
+@pytest.mark.django_db
 def test_facts_age_key_uses_the_full_date_or_1_january_of_the_year(commune_a):
     exact = PersonFactory(commune=commune_a, birth_date=dt.date(1985, 6, 15))
     year_only = PersonFactory(
