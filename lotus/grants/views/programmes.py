@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,21 +42,41 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict], Model],
+    *,
+    then: str,
+    title: str,
+    parent: Model | None = None,
+) -> HttpResponse:
+    """Save a valid POST through `save` and redirect to `then` with the saved object's pk;
+    otherwise (a GET, invalid data, or the service's refusal) show grants/form.html."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(dict(form.cleaned_data))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(then, saved.pk)
+    context = {"form": form, "title": title}
+    if parent is not None:
+        context["parent"] = parent
+    return render(request, "grants/form.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_create(request: HttpRequest) -> HttpResponse:
     scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
-    form = ProgrammeForm(request.POST or None, scope=scope)
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = cycle_services.programme_create(
-                actor=request.user, data=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("grants:programme_detail", programme.pk)
-    return render(request, "grants/form.html", {"form": form, "title": _("New programme")})
+    return _form_page(
+        request,
+        ProgrammeForm(request.POST or None, scope=scope),
+        lambda data: cycle_services.programme_create(actor=request.user, data=data),
+        then="grants:programme_detail",
+        title=_("New programme"),
+    )
 
 
 @login_required
@@ -69,17 +93,15 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get(user=request.user, pk=pk)
     scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
-    form = ProgrammeForm(request.POST or None, instance=programme, scope=scope)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle_services.programme_update(
-                actor=request.user, programme=programme, data=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("grants:programme_detail", programme.pk)
-    return render(request, "grants/form.html", {"form": form, "title": programme.name})
+    return _form_page(
+        request,
+        ProgrammeForm(request.POST or None, instance=programme, scope=scope),
+        lambda data: cycle_services.programme_update(
+            actor=request.user, programme=programme, data=data
+        ),
+        then="grants:programme_detail",
+        title=programme.name,
+    )
 
 
 @login_required
@@ -87,18 +109,15 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
     programme = selectors.programme_get(user=request.user, pk=pk)
     scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
-    form = CycleForm(request.POST or None, scope=scope)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle = cycle_services.cycle_create(
-                actor=request.user, programme=programme, data=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("grants:cycle_criteria", cycle.pk)
-    return render(
-        request, "grants/form.html", {"form": form, "title": _("New cycle"), "parent": programme}
+    return _form_page(
+        request,
+        CycleForm(request.POST or None, scope=scope),
+        lambda data: cycle_services.cycle_create(
+            actor=request.user, programme=programme, data=data
+        ),
+        then="grants:cycle_criteria",
+        title=_("New cycle"),
+        parent=programme,
     )
 
 
@@ -106,18 +125,13 @@ def cycle_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
-    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
-    form = CycleForm(request.POST or None, instance=cycle, scope=scope)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle_services.cycle_update(
-                actor=request.user, cycle=cycle, data=dict(form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("grants:cycle_detail", cycle.pk)
-    return render(request, "grants/form.html", {"form": form, "title": cycle.name})
+    return _form_page(
+        request,
+        CycleForm(request.POST or None, instance=cycle, scope=scope_for(request.user)),
+        lambda data: cycle_services.cycle_update(actor=request.user, cycle=cycle, data=data),
+        then="grants:cycle_detail",
+        title=cycle.name,
+    )
 
 
 def _result_url(request: HttpRequest, cycle: Cycle) -> str:
@@ -176,8 +190,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_criteria(request: HttpRequest, pk: int) -> HttpResponse:
     """The criteria editor: every change re-renders the editor and the eligible counts."""
     cycle = selectors.cycle_for_manager(user=request.user, pk=pk)
-    scope = require_capability(request.user, Capability.MANAGE_PROGRAMMES)
-    allow_restricted = scope.can(Capability.READ_SENSITIVE)
+    allow_restricted = scope_for(request.user).can(Capability.READ_SENSITIVE)
     tree = cycle.criteria or dict(EMPTY_CRITERIA, items=[])
     weights_form = WeightsForm(cycle=cycle, allow_restricted=allow_restricted)
     preview, error = None, None
