@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -73,21 +73,18 @@ def age_below(n: int, ref: dt.date, field: str = "age_key") -> Q:
     return Q(**{f"{field}__gt": age_key_before(ref, n)})
 
 
-def among(rows: QuerySet, column: str) -> Q:
-    """Her person_id is one of `rows`' `column` (facts rows; rows of another table).
-
-    SQLite reads `rows` once into a temporary index (an IN list), far cheaper than looking
-    each woman up. PostgreSQL probes per woman (EXISTS on an index): inside a CASE, an IN
-    list larger than its work memory would be read again for every woman.
-    """
-    if connection.vendor == "sqlite":
-        return Q(person_id__in=rows.values(column))
-    return Q(Exists(rows.filter(**{column: OuterRef("person_id")})))
-
-
 def _restricted(kind: str) -> Q:
-    # Read from the registry by the runs that use it, never copied into the facts table.
-    return among(RestrictedFact.objects.filter(kind=kind), "person_id")
+    """She (a facts row's person_id) has a restricted fact of `kind` in the registry.
+
+    Read from the registry by the runs that use it, never copied into the facts table.
+    SQLite reads the kind's rows once into a temporary index (an IN list), far cheaper than
+    looking each woman up. PostgreSQL probes per woman (EXISTS on an index): inside a CASE,
+    an IN list larger than its work memory would be read again for every woman.
+    """
+    rows = RestrictedFact.objects.filter(kind=kind)
+    if connection.vendor == "sqlite":
+        return Q(person_id__in=rows.values("person_id"))
+    return Q(Exists(rows.filter(person_id=OuterRef("person_id"))))
 
 
 @dataclass(frozen=True)
