@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
@@ -17,15 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability, scope_for
 from lotus.grants import selectors
-from lotus.grants.criteria import EMPTY_CRITERIA, uses_restricted
+from lotus.grants.criteria import EMPTY_CRITERIA
 from lotus.grants.criteria_editor import apply_action, editor_rows, tree_from_post
 from lotus.grants.forms import CycleForm, ProgrammeForm, WeightsForm
 from lotus.grants.models import Cycle
 from lotus.grants.services import cycles as cycle_services
-from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE
+from lotus.grants.services.targeting import QUOTA_RULE, TIE_RULE, targeting_check_may_run
 from lotus.grants.tasks import State, TargetingStatus, targeting_enqueue, targeting_status
 
 
@@ -149,6 +150,16 @@ def _announce_done(request: HttpRequest, status: TargetingStatus) -> None:
     )
 
 
+def _run_refused(user: User, cycle: Cycle) -> bool:
+    """Whether targeting_check_may_run refuses `user` a run of the draft `cycle` she manages:
+    its criteria or weights use a restricted fact her role may not read."""
+    try:
+        targeting_check_may_run(user, cycle)
+    except PermissionDenied:
+        return True
+    return False
+
+
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle page; polled by htmx for the progress of a targeting run under way."""
@@ -158,13 +169,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if polled and targeting.state == State.DONE:
         _announce_done(request, targeting)
         return HttpResponseClientRedirect(_result_url(request, cycle))
-    scope = scope_for(request.user)
-    context = {
-        "cycle": cycle,
-        "targeting": targeting,
-        "run_needs_sensitive": uses_restricted(cycle.criteria, cycle.weights)
-        and not scope.can(Capability.READ_SENSITIVE),
-    }
+    context = {"cycle": cycle, "targeting": targeting}
     if polled:
         return render(request, "grants/cycle_detail.html#targeting-progress", context)
     context |= {
@@ -179,6 +184,11 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "weights": selectors.weight_rows(user=request.user, cycle=cycle),
         "stale": cycle.status == cycle.Status.DRAFT and not cycle.fingerprint,
     }
+    if cycle.status == cycle.Status.DRAFT and scope_for(request.user).can(
+        Capability.MANAGE_PROGRAMMES
+    ):
+        # The page offers the run only here; it says why instead when the service would refuse.
+        context["run_needs_sensitive"] = _run_refused(request.user, cycle)
     if cycle.status == cycle.Status.ISSUED:
         # The page reads it only to offer "Mark reconciled" on an issued list.
         context["pending_lines"] = selectors.pending_line_count(cycle)
