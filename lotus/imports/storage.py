@@ -8,13 +8,13 @@ Bulk inserts write no history rows: the ImportJob is the audit record of the bat
 """
 
 import array
-import sqlite3
 from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from lotus.accounts.selectors import Scope
+from lotus.core.db import rows_per_insert
 from lotus.imports.cells import cell_text
 from lotus.imports.models import ImportJob, ImportRow
 from lotus.imports.validation import REASONS, RowResult, both_languages
@@ -38,14 +38,8 @@ class PersonWriter:
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         self._sql_head = f"INSERT INTO {table} ({columns}) VALUES "
         self._sql_tail = f" RETURNING {connection.ops.quote_name(Person._meta.pk.column)}"
-        if connection.vendor == "sqlite":
-            self._placeholder = "?"
-            connection.ensure_connection()
-            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        else:
-            self._placeholder = "%s"
-            limit = 65_535
-        self.rows_per_statement = max(1, min(1000, limit // len(fields)))
+        self._placeholder = "?" if connection.vendor == "sqlite" else "%s"
+        self.rows_per_statement = rows_per_insert(len(fields))
         row = "(" + ", ".join([self._placeholder] * len(fields)) + ")"
         self._row_sql = row
         self._full_sql = self._statement(self.rows_per_statement)

@@ -14,8 +14,6 @@ import random
 import time
 from bisect import bisect
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
@@ -29,6 +27,7 @@ from lotus.accounts.demo import (
     former_tien_giang_communes,
     province_by_number,
 )
+from lotus.core.db import roomy_sqlite
 from lotus.core.text import fold
 from lotus.geo.models import Commune, CommuneSuccession
 from lotus.registry.models import Consent, Household, Person, RestrictedFact, Sex
@@ -693,24 +692,6 @@ class _Inserter:
                 cursor.executemany(self.insert_sql, values)
 
 
-@contextmanager
-def _roomy_sqlite_cache() -> Iterator[None]:
-    """On SQLite, a 256 MB page cache while inserting: with the default 2 MB, each batch
-    of persons is slower than the one before as a dozen indexes outgrow the cache."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (previous,) = cursor.fetchone()
-        cursor.execute("PRAGMA cache_size = -262144")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
 def _save_batch(
     pending: list[tuple[Household, list[tuple[dict, _Extras]]]],
     generator: _Generator,
@@ -815,7 +796,9 @@ def generate_persons(
     inserters = {Person: _Inserter(Person, now), Consent: _Inserter(Consent, now)}
     branches = commune_branches_ensure(communes)
     places = generator.places(communes, branches)
-    with _roomy_sqlite_cache():
+    # The page cache only: with the default 2 MB, each batch of persons is slower than the
+    # one before as a dozen indexes outgrow the cache.
+    with roomy_sqlite(mmap=False):
         _generate_households(generator, places, count, inserters, report)
     report.communes = len(communes)
     report.provinces = len({c.province_id for c in communes})

@@ -30,14 +30,13 @@ date comes from the clock of whichever application server wrote it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from lotus.core.db import roomy_sqlite
 from lotus.grants.models import (
     FactsChangedHousehold,
     FactsChangedPerson,
@@ -47,35 +46,6 @@ from lotus.grants.models import (
 from lotus.registry.models import Household, Person, Sex
 
 CLOCK_SKEW = dt.timedelta(seconds=5)
-
-
-SQLITE_PRAGMAS = {"cache_size": -262144, "mmap_size": 2**31}
-
-
-@contextmanager
-def roomy_sqlite() -> Iterator[None]:
-    """On SQLite, a 256 MB page cache and memory-mapped reads for the length of one call.
-
-    With the defaults (a 2 MB cache, every page read through a system call) a million-person
-    scan or a 450,000-row ranking spends much of its time outside SQLite's own work. The
-    previous values are put back afterwards.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    previous = {}
-    with connection.cursor() as cursor:
-        for name, value in SQLITE_PRAGMAS.items():
-            cursor.execute(f"PRAGMA {name}")
-            row = cursor.fetchone()
-            previous[name] = int(row[0]) if row else 0
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, value in previous.items():
-                cursor.execute(f"PRAGMA {name} = {value}")
 
 
 class MonthDay(Func):

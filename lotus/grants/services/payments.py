@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability, scope_for
+from lotus.core.db import roomy_sqlite
 from lotus.grants import exports
 from lotus.grants.models import (
     Candidate,
@@ -37,7 +38,6 @@ from lotus.grants.models import (
     PayoutAccount,
 )
 from lotus.grants.services.cycles import _transition
-from lotus.grants.services.targeting import roomy_sqlite
 from lotus.registry.models import Person
 
 BULK_BATCH = 5000

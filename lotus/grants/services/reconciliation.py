@@ -28,10 +28,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from lotus.accounts.models import User
+from lotus.core.db import roomy_sqlite
 from lotus.core.text import fold
 from lotus.grants.models import Cycle, PaymentLine, ReconciliationImport, ReconciliationRow
 from lotus.grants.services.payments import assert_can_pay
-from lotus.grants.services.targeting import roomy_sqlite
 
 HEADER_ALIASES = {
     "reference": {"reference", "payment reference", "ref", "ma thanh toan", "ma tham chieu"},

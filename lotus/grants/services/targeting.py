@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -43,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import require_capability
+from lotus.core.db import roomy_sqlite, rows_per_insert
 from lotus.grants.criteria import (
     CATEGORIES,
     CATEGORY_BIT,
@@ -55,9 +55,11 @@ from lotus.grants.criteria import (
     uses_restricted,
 )
 from lotus.grants.models import Candidate, Cycle, ProvinceQuota, TargetingFacts, TargetingRun
-from lotus.grants.services.facts import facts_refresh, roomy_sqlite
+from lotus.grants.services.facts import facts_refresh
 from lotus.registry.models import Consent
 from lotus.registry.services import access_log_bulk_use
+
+# lotus/grants/selectors.py still imports roomy_sqlite from here; its home is lotus.core.db.
 
 TIE_RULE = _(
     "Higher score first; then the older woman (earlier year of birth, then earlier date of "
@@ -391,17 +393,6 @@ CANDIDATE_COLUMNS = (
     "cycle_id", "person_id", "province_id", "commune_id", "birth_year", "flags", "blocked",
     "score", "province_rank", "overall_rank", "selected",
 )  # fmt: skip
-ROWS_PER_INSERT = 1000
-
-
-def rows_per_insert(columns: int) -> int:
-    """Rows per multi-row INSERT within the database's limit on parameters."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    else:
-        limit = 65_535
-    return max(1, min(ROWS_PER_INSERT, limit // columns))
 
 
 def bulk_insert(
