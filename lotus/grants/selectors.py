@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from lotus.accounts.models import User
 from lotus.accounts.roles import Capability
 from lotus.accounts.selectors import Scope, require_capability, scope_for
+from lotus.core.db import roomy_sqlite
 from lotus.geo.models import Province
 from lotus.grants import sampling
 from lotus.grants.criteria import (
@@ -54,7 +55,7 @@ from lotus.grants.models import (
     VerificationSample,
 )
 from lotus.grants.services.facts import facts_refresh
-from lotus.grants.services.targeting import cycle_context, population, roomy_sqlite
+from lotus.grants.services.targeting import cycle_context, population
 from lotus.registry.models import Person
 from lotus.registry.selectors import can_read_restricted
 

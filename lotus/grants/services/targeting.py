@@ -59,8 +59,6 @@ from lotus.grants.services.facts import facts_refresh
 from lotus.registry.models import Consent
 from lotus.registry.services import access_log_bulk_use
 
-# lotus/grants/selectors.py still imports roomy_sqlite from here; its home is lotus.core.db.
-
 TIE_RULE = _(
     "Higher score first; then the older woman (earlier year of birth, then earlier date of "
     "birth, a birth known only by its year coming after the full dates of that year); then the "
