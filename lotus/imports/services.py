@@ -13,7 +13,6 @@ is done the new persons are handed to deduplication, when that app is installed.
 import collections
 import concurrent.futures
 import contextlib
-import functools
 import gc
 import importlib
 import importlib.util
@@ -388,13 +387,13 @@ def _sqlite_tuning_undo() -> None:
 
 def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
     """Validate and store the rows of the file at `path`; the ids of the new persons."""
-    writer = PersonWriter()
+    writer = PersonWriter(source=job.source)
     validator = RowValidator(
         headers=job.headers,
         mapping=job.mapping,
         scope=scope,
         source_id_column=job.source_id_column,
-        build_row=functools.partial(writer.row, source=job.source),
+        build_row=writer.row,
     )
     if workers is None:
         large = os.path.getsize(path) >= POOL_MIN_BYTES
@@ -428,6 +427,7 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
                     if len(batch) >= BATCH_SIZE:
                         if first and pool is not None and _is_bulk_load(reader, rows.count):
                             indexes.enter_context(person_indexes_set_aside())
+                            store.hold_keys_in_memory()
                         first = False
                         write(_batch_save(store, batch, reader, job, on_progress))
                         batch = []

@@ -8,16 +8,18 @@ Bulk inserts write no history rows: the ImportJob is the audit record of the bat
 """
 
 import array
+import itertools
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lotus.accounts.selectors import Scope
 from lotus.core.db import rows_per_insert
 from lotus.imports.cells import cell_text
 from lotus.imports.models import ImportJob, ImportRow
-from lotus.imports.validation import REASONS, RowResult, both_languages
+from lotus.imports.validation import PERSON_FIELDS, REASONS, RowResult, both_languages
 from lotus.registry.models import Person
 from lotus.registry.services import PERSON_EDITABLE_FIELDS, fill_derived_fields
 
@@ -25,62 +27,75 @@ _IN_CHUNK = 500
 
 
 class PersonWriter:
-    """Inserts rows of Person values with one statement per few hundred rows."""
+    """Inserts persons with one statement per few hundred rows.
 
-    def __init__(self) -> None:
-        fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
-        self.fields = fields
-        self.index = {f.attname: i for i, f in enumerate(fields)}
-        self.template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
-        self._birth_date = self.index["birth_date"]
-        self._created = (self.index["created_at"], self.index["updated_at"])
-        table = connection.ops.quote_name(Person._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        self._sql_head = f"INSERT INTO {table} ({columns}) VALUES "
-        self._sql_tail = f" RETURNING {connection.ops.quote_name(Person._meta.pk.column)}"
-        self._placeholder = "?" if connection.vendor == "sqlite" else "%s"
-        self.rows_per_statement = rows_per_insert(len(fields))
-        row = "(" + ", ".join([self._placeholder] * len(fields)) + ")"
-        self._row_sql = row
-        self._full_sql = self._statement(self.rows_per_statement)
+    A row carries only what a file can set (validation.PERSON_FIELDS), its source and its key.
+    Every other column holds the model's default or the time of the batch, written into the
+    statement once: the workers need not send them back, nor SQLite bind them row by row.
+    """
 
-    def _statement(self, rows: int) -> str:
-        return self._sql_head + ", ".join([self._row_sql] * rows) + self._sql_tail
+    def __init__(self, *, source: str) -> None:
+        self.source = source
+        fields = {f.attname: f for f in Person._meta.concrete_fields if not f.primary_key}
+        self.bound = [*PERSON_FIELDS, "source", "source_id"]
+        self.defaults = [_db_default(fields[name]) for name in PERSON_FIELDS]
+        self.constants = {
+            name: _db_default(field) for name, field in fields.items() if name not in self.bound
+        }
+        self._birth_date = PERSON_FIELDS.index("birth_date")
+        self._adapt_date = connection.ops.adapt_datefield_value
+        self.rows_per_statement = rows_per_insert(len(self.bound))
+        names = [*self.bound, *self.constants]
+        self._columns = ", ".join(connection.ops.quote_name(fields[n].column) for n in names)
 
-    def row(self, values: dict, source_id: str, *, source: str) -> list:
-        """The full column list for one person: the model's defaults, then her values."""
-        row = self.template.copy()
-        index = self.index
-        for name, value in values.items():
-            row[index[name]] = value
-        birth_date = values.get("birth_date")
+    def row(self, values: dict, source_id: str) -> list:
+        """The bound columns of one person: her values, the model's defaults for the rest."""
+        row = list(map(values.get, PERSON_FIELDS, self.defaults))
+        birth_date = row[self._birth_date]
         if birth_date is not None:
-            row[self._birth_date] = connection.ops.adapt_datefield_value(birth_date)
-        row[index["source"]] = source
-        row[index["source_id"]] = source_id
+            row[self._birth_date] = self._adapt_date(birth_date)
+        row.append(self.source)
+        row.append(source_id)
         return row
+
+    def _statement(self, rows: int, constants: str) -> str:
+        marks = "?" if connection.vendor == "sqlite" else "%s"
+        one = f"({', '.join([marks] * len(self.bound))}, {constants})"
+        table = connection.ops.quote_name(Person._meta.db_table)
+        returning = connection.ops.quote_name(Person._meta.pk.column)
+        return (
+            f"INSERT INTO {table} ({self._columns}) VALUES {', '.join([one] * rows)} "
+            f"RETURNING {returning}"
+        )
 
     def insert(self, rows: list[list]) -> list[int]:
         """Insert `rows` (from `row`) and return their new ids, in order."""
+        if not rows:
+            return []
+        connection.ensure_connection()  # PostgreSQL quotes the constants through it
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        created, updated = self._created
+        quote = connection.schema_editor().quote_value
+        constants = ", ".join(
+            quote(now if name in ("created_at", "updated_at") else value)
+            for name, value in self.constants.items()
+        )
+        step = self.rows_per_statement
+        full = self._statement(step, constants)
         ids: list[int] = []
         cursor = connection.connection.cursor()
         try:
-            step = self.rows_per_statement
             for start in range(0, len(rows), step):
                 chunk = rows[start : start + step]
-                params = []
-                for row in chunk:
-                    row[created] = now
-                    row[updated] = now
-                    params.extend(row)
-                sql = self._full_sql if len(chunk) == step else self._statement(len(chunk))
-                cursor.execute(sql, params)
+                sql = full if len(chunk) == step else self._statement(len(chunk), constants)
+                cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))
                 ids.extend(r[0] for r in cursor.fetchall())
         finally:
             cursor.close()
         return ids
+
+
+def _db_default(field) -> object:
+    return field.get_db_prep_save(field.get_default(), connection)
 
 
 def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
@@ -111,6 +126,12 @@ def existing_keys(*, source: str, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def registry_keys(*, source: str) -> set[str]:
+    """Every key `existing_keys` could find for this source: to hold them in memory."""
+    persons = Person.all_objects.filter(Q(source_id__startswith="hash:") | Q(source=source))
+    return set(persons.exclude(source_id="").values_list("source_id", flat=True).iterator(10_000))
+
+
 class BatchStore:
     """Stores the outcomes of one job batch by batch and keeps its counts."""
 
@@ -126,6 +147,15 @@ class BatchStore:
             "rows_skipped": 0, "rows_updated": 0, "repaired_cells": 0, "legacy_cells": 0,
         }  # fmt: skip
         self.reasons: dict[str, int] = dict(job.reasons or {})
+        self.keys_in_memory: set[str] | None = None
+
+    def hold_keys_in_memory(self) -> None:
+        """From now on, look re-imported rows up in memory, not in the database.
+
+        For a bulk load, which sets Person's `source_id` index aside. The keys of persons
+        stored meanwhile by another import are not seen.
+        """
+        self.keys_in_memory = registry_keys(source=self.job.source)
 
     @transaction.atomic
     def save(self, outcomes: list[RowResult], *, progress: int, reader_legacy: int = 0) -> None:
@@ -138,7 +168,11 @@ class BatchStore:
         corrections = [o for o in outcomes if not o.rejected and o.lotus_id is not None]
         corrected = self._apply_corrections(corrections)
         candidates = [o for o in outcomes if not o.rejected and o.row_number not in corrected]
-        existing = existing_keys(source=self.job.source, keys={o.key for o in candidates})
+        keys = {o.key for o in candidates}
+        if self.keys_in_memory is None:
+            existing = existing_keys(source=self.job.source, keys=keys)
+        else:
+            existing = keys & self.keys_in_memory
         seen: set[str] = set()
         new: list[RowResult] = []
         for outcome in outcomes:
@@ -157,6 +191,8 @@ class BatchStore:
                 new.append(outcome)
                 counts["rows_warned" if outcome.issues else "rows_stored"] += 1
         ids = self.writer.insert([o.row for o in new])
+        if self.keys_in_memory is not None:
+            self.keys_in_memory |= seen
         self.new_ids.extend(ids)
         person_of = {o.row_number: pk for o, pk in zip(new, ids, strict=True)}
         person_of.update(corrected)

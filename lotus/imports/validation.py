@@ -87,6 +87,13 @@ _CACHE_LIMIT = 100_000
 FEMALE, MALE = Sex.FEMALE.value, Sex.MALE.value
 # Hex digits of the row hash kept (96 bits): no collision in any registry, a shorter index.
 HASH_CHARS = 24
+# Person's fields a row of a file can set; the others keep the model's defaults.
+PERSON_FIELDS = (
+    "full_name", "family_name", "middle_name", "given_name", "name_key", "birth_date",
+    "birth_year", "birth_date_precision", "sex", "cccd", "cccd_verified", "cmnd", "phone",
+    "phone_verified", "ethnicity", "commune_id", "province_id", "address_text",
+    "address_warning",
+)  # fmt: skip
 
 
 def both_languages(message, params: dict | None = None) -> tuple[str, str]:
@@ -589,6 +596,8 @@ class RowValidator:
                 return
         # The person as read, not the cells as typed: the same list saved again by Excel (a
         # zero lost, a date turned into a number) or as XLSX instead of CSV is still the same.
-        content = "\x1f".join([f"{k}={v}" for k, v in sorted(outcome.values.items())])
+        values = outcome.values
+        names = sorted(values)
+        content = "\x1f".join(names) + "\x1e" + "\x1f".join(map(str, map(values.get, names)))
         digest = hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
         outcome.key = "hash:" + digest[:HASH_CHARS]

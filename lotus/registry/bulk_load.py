@@ -5,9 +5,9 @@ more persons than the table holds (a province's first lists), building the index
 the loaded rows is several times cheaper than keeping them up to date row by row. PostgreSQL's
 manual gives the same advice ("Populating a Database": remove indexes, load, create them).
 
-Only the indexes declared in Person.Meta are set aside: the import itself reads none of them
-(its re-import check uses `source_id`, a field index, which stays). While they are away other
-users' look-ups scan the table, which was small. They are built again when the load ends,
+The indexes declared in Person.Meta are set aside, `source_id`'s among them: while loading,
+the import checks re-imported rows against the keys it holds in memory instead. While they are
+away other users' look-ups scan the table, which was small. They are built again when the load ends,
 however it ends; a process killed outright leaves them out until the next
 `person_indexes_restore()`, which every import runs before it starts.
 """

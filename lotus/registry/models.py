@@ -168,7 +168,7 @@ class Person(models.Model):
     )
 
     source = models.CharField(max_length=100, blank=True)
-    source_id = models.CharField(max_length=100, blank=True, db_index=True)
+    source_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,6 +185,8 @@ class Person(models.Model):
         # Every index costs each imported row ~5 µs (a million-row import): Person keeps the
         # ones its look-ups use, and links that most persons lack are indexed only where set.
         indexes = [
+            # An import's re-import check: a file's own IDs and row hashes.
+            models.Index(fields=["source_id"], name="person_source_id"),
             models.Index(fields=["name_key"], name="person_name_key"),
             models.Index(fields=["province", "commune"]),
             models.Index(

@@ -5,6 +5,7 @@ import contextlib
 import pytest
 from django.db import connection
 
+from lotus.geo.models import Commune
 from lotus.geo.placement import geography_cache_clear
 from lotus.geo.tests.factories import load_small_geography
 from lotus.imports import services
@@ -37,7 +38,7 @@ def test_import_with_workers_stores_every_row_in_file_order(tmp_path, monkeypatc
     geography_cache_clear()
 
 
-def _import_with_workers(tmp_path, monkeypatch, *, rows: int):
+def _import_with_workers(tmp_path, monkeypatch, *, rows: int, ids: list[int] | None = None):
     monkeypatch.setattr(services, "CHUNK_SIZE", 7)
     monkeypatch.setattr(services, "BATCH_SIZE", 20)
     monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 10)
@@ -51,8 +52,10 @@ def _import_with_workers(tmp_path, monkeypatch, *, rows: int):
 
     monkeypatch.setattr(services, "person_indexes_set_aside", watched)
     geography_cache_clear()
-    load_small_geography()
-    lines = [row(STT=str(n), **{"Họ và tên": f"Trần Thị Lan {n}"}) for n in range(1, rows + 1)]
+    if not Commune.objects.exists():
+        load_small_geography()
+    ids = ids or list(range(1, rows + 1))
+    lines = [row(STT=str(n), **{"Họ và tên": f"Trần Thị Lan {n}"}) for n in ids]
     path = write_csv(tmp_path / "ds.csv", lines)
     job = import_job_create(actor=None, path=path, source_id_column="STT", enqueue=False)
     import_job_run(job=job, path=path, workers=2, link=False)
@@ -82,3 +85,25 @@ def test_import_smaller_than_the_registry_keeps_person_indexes(tmp_path, monkeyp
     PersonFactory.create_batch(70)
 
     assert _import_with_workers(tmp_path, monkeypatch, rows=60) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_load_of_a_file_imported_before_stores_no_second_copy(tmp_path, monkeypatch):
+    _import_with_workers(tmp_path, monkeypatch, rows=60)
+
+    set_aside = _import_with_workers(tmp_path, monkeypatch, rows=60)
+
+    assert set_aside == [60]
+    assert Person.objects.count() == 60
+    assert _declared_indexes_present()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_load_stores_a_row_repeated_in_a_later_batch_once(tmp_path, monkeypatch):
+    ids = [*range(1, 61), 5]
+
+    set_aside = _import_with_workers(tmp_path, monkeypatch, rows=61, ids=ids)
+
+    assert set_aside == [0]
+    assert Person.objects.filter(source_id="5").count() == 1
+    assert Person.objects.count() == 60

@@ -20,17 +20,6 @@ def test_person_indexes_set_aside_drops_the_declared_indexes_while_loading():
 
 
 @pytest.mark.django_db
-def test_person_indexes_set_aside_keeps_the_source_id_index():
-    source_id_indexes = {
-        name
-        for name, info in _constraints().items()
-        if info["index"] and info["columns"] == ["source_id"]
-    }
-    with person_indexes_set_aside():
-        assert source_id_indexes <= _present()
-
-
-@pytest.mark.django_db
 def test_person_indexes_set_aside_builds_them_again_after_the_load():
     with person_indexes_set_aside():
         pass
@@ -52,8 +41,3 @@ def test_person_indexes_restore_builds_an_index_a_killed_load_left_out():
 
     assert person_indexes_restore() == 1
     assert index.name in _present()
-
-
-def _constraints() -> dict:
-    with connection.cursor() as cursor:
-        return connection.introspection.get_constraints(cursor, Person._meta.db_table)
