@@ -87,6 +87,14 @@ _CACHE_LIMIT = 100_000
 FEMALE, MALE = Sex.FEMALE.value, Sex.MALE.value
 # Hex digits of the row hash kept (96 bits): no collision in any registry, a shorter index.
 HASH_CHARS = 24
+# What a row's hash is taken of: the fields the others are derived from (the name's parts
+# from the full name, the checks from the values). Changing this changes every stored hash,
+# so that re-importing a file imported before would store its rows again.
+CONTENT_FIELDS = (
+    "full_name", "birth_date", "birth_year", "sex", "cccd", "cmnd", "phone", "ethnicity",
+    "commune_id", "province_id", "address_text",
+)  # fmt: skip
+_CONTENT_FORMAT = "\x1f".join(["%s"] * len(CONTENT_FIELDS))
 # Person's fields a row of a file can set; the others keep the model's defaults.
 PERSON_FIELDS = (
     "full_name", "family_name", "middle_name", "given_name", "name_key", "birth_date",
@@ -596,8 +604,6 @@ class RowValidator:
                 return
         # The person as read, not the cells as typed: the same list saved again by Excel (a
         # zero lost, a date turned into a number) or as XLSX instead of CSV is still the same.
-        values = outcome.values
-        names = sorted(values)
-        content = "\x1f".join(names) + "\x1e" + "\x1f".join(map(str, map(values.get, names)))
+        content = _CONTENT_FORMAT % tuple(map(outcome.values.get, CONTENT_FIELDS))
         digest = hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
         outcome.key = "hash:" + digest[:HASH_CHARS]

@@ -35,10 +35,22 @@ OLD_MOBILE_PREFIXES = {
 }  # fmt: skip
 
 
+# Plain str: an import compares a million sexes, and an enum member is looked up in Python.
+_FEMALE = Sex.FEMALE.value
+# Digits 5–6 of a CCCD: the year of birth's last two.
+_YEAR_DIGITS = tuple(f"{n:02d}" for n in range(100))
+
+
+def _digits_only(value: str | None) -> str:
+    if value and value.isascii() and value.isdigit():
+        return value
+    return _DIGITS.sub("", value or "")
+
+
 def cccd_century_digit(sex: str, birth_year: int) -> str:
     """The 4th CCCD digit for a sex and birth year: 0/1 for 1900s, 2/3 for 2000s, …"""
     century_index = (birth_year // 100) - 19
-    return str(century_index * 2 + (1 if sex == Sex.FEMALE else 0))
+    return str(century_index * 2 + (1 if sex == _FEMALE else 0))
 
 
 def clean_cccd(value: str, *, sex: str | None = None, birth_year: int | None = None) -> str:
@@ -47,7 +59,7 @@ def clean_cccd(value: str, *, sex: str | None = None, birth_year: int | None = N
     Checks the province code (digits 1–3), and, when known, the sex and century (digit 4)
     and the birth year (digits 5–6).
     """
-    digits = _DIGITS.sub("", value or "")
+    digits = _digits_only(value)
     if len(digits) == 9:
         raise ValidationError(
             _("This is a 9-digit former ID (CMND), not a CCCD; enter it as the CMND."),
@@ -76,7 +88,7 @@ def clean_cccd(value: str, *, sex: str | None = None, birth_year: int | None = N
                 params={"got": digits[3], "expected": expected},
                 code="sex_century",
             )
-        if digits[4:6] != f"{birth_year % 100:02d}":
+        if digits[4:6] != _YEAR_DIGITS[birth_year % 100]:
             raise ValidationError(
                 _("Digits 5–6 (%(got)s) do not match the year of birth (%(year)s)."),
                 params={"got": digits[4:6], "year": birth_year},
@@ -138,7 +150,7 @@ def _is_valid_vn_national(national: str) -> bool:
 def clean_phone(value: str) -> str:
     """Return the phone in E.164 (+84…), converting pre-2018 11-digit mobiles."""
     raw = (value or "").strip()
-    digits = _DIGITS.sub("", raw)
+    digits = _digits_only(raw)
     if raw.startswith("+84") or (digits.startswith("84") and len(digits) >= 11):
         digits = "0" + digits[2:]
     elif digits and not digits.startswith("0") and len(digits) in (9, 10):
