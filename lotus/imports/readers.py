@@ -11,6 +11,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
@@ -103,6 +104,8 @@ class CsvReader(SourceReader):
         self.delimiter = max(
             _CSV_DELIMITERS, key=lambda d: max((line.count(d) for line in lines), default=0)
         )
+        self._line_iter = self._lines()
+        self._csv = csv.reader(self._line_iter, delimiter=self.delimiter)
         self._records = self._read_records()
         lookahead = []
         for _ in range(HEADER_SEARCH_ROWS):
@@ -145,20 +148,56 @@ class CsvReader(SourceReader):
         return text
 
     def _read_records(self) -> Iterator[tuple[int, list]]:
-        reader = csv.reader(self._lines(), delimiter=self.delimiter)
+        reader = self._csv
         for cells in reader:
             yield reader.line_num, cells
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        for line_num, cells in self._pending:
-            yield line_num, cells
-        self._pending = []
+        pending, self._pending = self._pending, []
+        for line_num, cells in pending:
+            if any(cells):
+                yield line_num, cells
         size = self.size or 1
         for count, (line_num, cells) in enumerate(self._records, start=1):
             if count % 4096 == 0:
                 self.done_fraction = min(self._file.tell() / size, 1.0)
             if any(cells):
                 yield line_num, cells
+        self.done_fraction = 1.0
+
+    def blocks(self, lines: int) -> Iterator["list[tuple[int, list]] | CsvBlock"]:
+        """The rows still to read, as blocks of about `lines` lines for workers to parse.
+
+        Instead of rows(), when a worker pool validates: parsing a million rows and pickling
+        their cells cost the importing process more than reading the lines, and it has the
+        rows to store. A block ends between records only: a line holding a quote goes through
+        csv's own parser, which reads on to the end of its record. The rows read ahead to
+        find the header come first, as rows.
+        """
+        pending = [(line_num, cells) for line_num, cells in self._pending if any(cells)]
+        self._pending = []
+        if pending:
+            yield pending
+        size = self.size or 1
+        line_num = self._csv.line_num
+        block: list[str] = []
+        for line in self._line_iter:
+            if '"' in line:
+                record = [line]
+                records = csv.reader(
+                    _recorded(line, self._line_iter, record), delimiter=self.delimiter
+                )
+                next(records, None)
+                block.extend(record)
+            else:
+                block.append(line)
+            if len(block) >= lines:
+                self.done_fraction = min(self._file.tell() / size, 1.0)
+                yield CsvBlock(line_num + 1, "".join(block), self.delimiter, len(block))
+                line_num += len(block)
+                block = []
+        if block:
+            yield CsvBlock(line_num + 1, "".join(block), self.delimiter, len(block))
         self.done_fraction = 1.0
 
     @property
@@ -176,6 +215,35 @@ class CsvReader(SourceReader):
 
     def close(self) -> None:
         self._file.close()
+
+
+def _recorded(first: str, lines: Iterator[str], record: list[str]) -> Iterator[str]:
+    """`first`, then the next of `lines`, each kept in `record` as it is handed out."""
+    yield first
+    for line in lines:
+        record.append(line)
+        yield line
+
+
+@dataclass(frozen=True, slots=True)
+class CsvBlock:
+    """Whole records of a CSV file, as text, for a worker process to parse."""
+
+    first_line: int  # the file's number of the block's first line
+    text: str
+    delimiter: str
+    lines: int
+
+    def __len__(self) -> int:
+        return self.lines
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(row number, cells) of the block's records, as CsvReader.rows() gives them."""
+        reader = csv.reader(io.StringIO(self.text), delimiter=self.delimiter)
+        offset = self.first_line - 1
+        for cells in reader:
+            if any(cells):
+                yield offset + reader.line_num, cells
 
 
 class XlsxReader(SourceReader):

@@ -35,7 +35,13 @@ from lotus.accounts.selectors import Scope, require_capability
 from lotus.geo.selectors import place_address
 from lotus.imports.columns import guess_mapping, missing_fields
 from lotus.imports.models import ColumnField, ImportJob, MappingProfile
-from lotus.imports.readers import UnreadableFileError, open_source
+from lotus.imports.readers import (
+    CsvBlock,
+    CsvReader,
+    SourceReader,
+    UnreadableFileError,
+    open_source,
+)
 from lotus.imports.storage import BatchStore, PersonWriter
 from lotus.imports.validation import RowResult, RowValidator
 from lotus.registry.bulk_load import person_indexes_restore, person_indexes_set_aside
@@ -224,13 +230,38 @@ def mapping_profile_save(
 _pool_validator: RowValidator | None = None
 
 
-def _validate_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
+def _validate_chunk(chunk: "list[tuple[int, list]] | CsvBlock") -> list[tuple]:
     """Worker side of the pool: the validator was set before the fork.
 
-    Plain tuples travel back: unpickling them costs a fraction of a named tuple's.
+    A chunk is rows, or a block of CSV lines the worker parses itself.
     """
     validator = _pool_validator
-    return [tuple(validator.validate(number, cells)) for number, cells in chunk]
+    rows = chunk.rows() if isinstance(chunk, CsvBlock) else chunk
+    return [_to_send(validator.validate(number, cells)) for number, cells in rows]
+
+
+def _to_send(result: RowResult) -> tuple:
+    """A plain tuple, unpickled at a fraction of a named tuple's cost.
+
+    Most rows are stored as read (nothing to report, repair or choose): they travel as
+    (row number, row, key) only.
+    """
+    if (
+        result.issues
+        or result.row is None
+        or result.lotus_id is not None
+        or result.candidates
+        or result.repaired
+        or result.legacy
+    ):
+        return tuple(result)
+    return result.row_number, result.row, result.key
+
+
+def _received(sent: tuple) -> RowResult:
+    if len(sent) == 3:
+        return RowResult(sent[0], sent[1], sent[2], None, None, (), [], None, 0, 0)
+    return RowResult._make(sent)
 
 
 @contextlib.contextmanager
@@ -251,27 +282,33 @@ def _worker_pool(validator: RowValidator, workers: int):
         _pool_validator = None
 
 
+def _chunks(reader: SourceReader, *, pooled: bool) -> Iterator:
+    """The file's rows by CHUNK_SIZE: blocks of CSV lines for a worker pool to parse."""
+    if pooled and isinstance(reader, CsvReader):
+        return reader.blocks(CHUNK_SIZE)
+    rows = reader.rows()
+    return iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
+
+
 def _validated(
-    validator: RowValidator, rows: Iterator[tuple[int, list]], pool, workers: int
+    validator: RowValidator, chunks: Iterator, pool, workers: int
 ) -> Iterator[list[RowResult]]:
-    """Outcomes of `rows` chunk by chunk, in order; by the worker `pool` when there is one.
+    """Outcomes of `chunks` one by one, in order; by the worker `pool` when there is one.
 
     At most a batch and a few chunks wait at any time, so the file is still read as a stream,
     and the workers go on validating the next batch while this process stores one.
     """
-    chunks = iter(lambda: list(itertools.islice(rows, CHUNK_SIZE)), [])
     if pool is None:
         for chunk in chunks:
             yield [validator.validate(number, cells) for number, cells in chunk]
         return
     pending: collections.deque = collections.deque()
-    make = RowResult._make
     for chunk in chunks:
         pending.append(pool.apply_async(_validate_chunk, (chunk,)))
         if len(pending) > 2 * workers + BATCH_SIZE // CHUNK_SIZE:
-            yield [make(r) for r in pending.popleft().get()]
+            yield list(map(_received, pending.popleft().get()))
     while pending:
-        yield [make(r) for r in pending.popleft().get()]
+        yield list(map(_received, pending.popleft().get()))
 
 
 def _link_new_persons(person_ids: Sequence[int], actor: User | None) -> None:
@@ -421,11 +458,11 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
             ):
                 batch: list[RowResult] = []
                 first = True
-                rows = _Counted(reader.rows())
-                for outcomes in _validated(validator, rows, pool, workers):
+                chunks = _Counted(_chunks(reader, pooled=pool is not None))
+                for outcomes in _validated(validator, chunks, pool, workers):
                     batch.extend(outcomes)
                     if len(batch) >= BATCH_SIZE:
-                        if first and pool is not None and _is_bulk_load(reader, rows.count):
+                        if first and pool is not None and _is_bulk_load(reader, chunks.count):
                             indexes.enter_context(person_indexes_set_aside())
                             store.hold_keys_in_memory()
                         first = False
@@ -447,19 +484,19 @@ def _run(job, path, scope, workers, on_progress) -> Sequence[int]:
 
 
 class _Counted:
-    """Hands out the items of an iterable and counts them."""
+    """Hands out the chunks of an iterable and counts the rows (or lines) they hold."""
 
-    def __init__(self, items: Iterable) -> None:
-        self._items = iter(items)
+    def __init__(self, chunks: Iterable) -> None:
+        self._chunks = iter(chunks)
         self.count = 0
 
     def __iter__(self) -> "_Counted":
         return self
 
     def __next__(self):
-        item = next(self._items)
-        self.count += 1
-        return item
+        chunk = next(self._chunks)
+        self.count += len(chunk)
+        return chunk
 
 
 def _is_bulk_load(reader, rows_read: int) -> bool:

@@ -115,3 +115,41 @@ def test_open_source_refuses_a_broken_json(tmp_path):
 
     with pytest.raises(UnreadableFileError):
         open_source(path)
+
+
+# Past the rows read ahead to find the header (HEADER_SEARCH_ROWS): records on two lines, a
+# blank line, a stray quote, doubled quotes and a last line without its line break.
+MESSY_CSV = (
+    "DANH SÁCH HỘI VIÊN\r\n"
+    + csv_text([GOOD_ROW] * 25)
+    + '2,"Trần Thị\r\nLan",01/01/1990,Nữ,,,"Xã Kim Sơn, ấp 3",Đồng Tháp\r\n'
+    + "\r\n"
+    + '3,Lê Thị 5" Mai,02/02/1991,Nữ,,,"Xã Kim\r\nSơn",Đồng Tháp\r\n'
+    + '4,"Võ Thị ""Út"" Hoa",03/03/1992,Nữ,,,Xã Kim Sơn,Đồng Tháp\r\n'
+    + "5,Phạm Thị Hồng,04/04/1993,Nữ,,,Xã Kim Sơn,Đồng Tháp"
+)
+
+
+@pytest.mark.parametrize("lines", [1, 2, 3, 100])
+def test_csv_blocks_hold_the_rows_the_reader_gives(tmp_path, lines):
+    path = tmp_path / "ds.csv"
+    path.write_text(MESSY_CSV, encoding="utf-8", newline="")
+
+    from_blocks = []
+    for block in open_source(path).blocks(lines):
+        from_blocks.extend(block if isinstance(block, list) else block.rows())
+
+    assert from_blocks == list(open_source(path).rows())
+    assert [number for number, _cells in from_blocks[-4:]] == [29, 32, 33, 34]
+    assert from_blocks[-3][1][1] == 'Lê Thị 5" Mai'
+
+
+def test_csv_blocks_end_between_records(tmp_path):
+    path = tmp_path / "ds.csv"
+    path.write_text(MESSY_CSV, encoding="utf-8", newline="")
+
+    blocks = [b for b in open_source(path).blocks(1) if not isinstance(b, list)]
+
+    assert [(b.first_line, len(b)) for b in blocks][-5:] == [
+        (28, 2), (30, 1), (31, 2), (33, 1), (34, 1)
+    ]  # fmt: skip
