@@ -51,6 +51,7 @@ BATCH_SIZE = 10_000
 CHUNK_SIZE = 2_000
 # SQLite page cache while importing (KiB): Person's indexes stay in memory.
 SQLITE_CACHE_KIB = 256 * 1024
+SQLITE_BULK_LOAD_CACHE_KIB = 16 * 1024
 # Each batch rewrites most index pages of a large Person table; checkpointing the WAL after
 # every batch (the default: 1,000 pages) would copy them back to the database every time.
 SQLITE_CHECKPOINT_PAGES = 100_000
@@ -382,28 +383,29 @@ def _bulk_mode():
         _sqlite_tuning_undo()
 
 
-_SQLITE_TUNING = (
-    ("cache_size", -SQLITE_CACHE_KIB),
-    ("wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES),
-)
+_TUNED_PRAGMAS = ("cache_size", "wal_autocheckpoint")
 _sqlite_tuned: dict[str, object] = {}
 
 
-def _sqlite_tune() -> None:
+def _sqlite_tune(*, bulk_load: bool) -> None:
     """Raise SQLite's page cache and checkpoint interval on the connection storing the rows.
 
     Person's indexes thrash the default 2 MB cache, and each batch rewrites most of
     their pages, which the default WAL checkpoint (every 1,000 pages) would copy back to the
-    database after every batch. Pragmas belong to a connection, and the worker pool's fork
-    closes connections, so this runs before each batch and acts once per connection.
+    database after every batch. A bulk load, its indexes set aside, only appends: a smaller
+    cache serves it, and the import's memory stays lower. Pragmas belong to a connection, and
+    the worker pool's fork closes connections, so this runs before each batch and acts once
+    per connection.
     """
     if connection.vendor != "sqlite":
         return
     connection.ensure_connection()
     if _sqlite_tuned.get("connection") is connection.connection:
         return
+    cache_kib = SQLITE_BULK_LOAD_CACHE_KIB if bulk_load else SQLITE_CACHE_KIB
+    values = {"cache_size": -cache_kib, "wal_autocheckpoint": SQLITE_CHECKPOINT_PAGES}
     with connection.cursor() as cursor:
-        for name, value in _SQLITE_TUNING:
+        for name, value in values.items():
             _sqlite_tuned[name] = cursor.execute(f"PRAGMA {name}").fetchone()[0]
             cursor.execute(f"PRAGMA {name} = {int(value)}")
     _sqlite_tuned["connection"] = connection.connection
@@ -416,7 +418,7 @@ def _sqlite_tuning_undo() -> None:
         _sqlite_tuned.clear()
         return
     with connection.cursor() as cursor:
-        for name, _value in _SQLITE_TUNING:
+        for name in _TUNED_PRAGMAS:
             cursor.execute(f"PRAGMA {name} = {int(_sqlite_tuned.pop(name))}")
         if not connection.in_atomic_block:
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -514,7 +516,8 @@ def _batch_save(store: BatchStore, batch, reader, job, on_progress) -> Callable[
     reader_legacy = reader.legacy_cells
 
     def save() -> None:
-        _sqlite_tune()
+        # Keys held in memory: the bulk load has set Person's indexes aside.
+        _sqlite_tune(bulk_load=store.keys_in_memory is not None)
         store.save(batch, progress=min(int(done * 1000), 999), reader_legacy=reader_legacy)
         if on_progress is not None:
             for name, value in store.counts.items():
