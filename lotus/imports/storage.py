@@ -2,8 +2,8 @@
 
 Django's bulk_create builds and walks a model instance per row; at a million rows that alone
 takes longer than the whole import may. `PersonWriter` sends the values straight to a
-multi-row INSERT … RETURNING built from Person's own field list, so every column the model
-has (and its defaults) is written, and the new ids come back for the links and the linkage.
+multi-row INSERT built from Person's own field list, so every column the model has (and its
+defaults) is written, and the new ids come back for the links and the linkage.
 Bulk inserts write no history rows: the ImportJob is the audit record of the batch.
 """
 
@@ -106,7 +106,8 @@ def _check_consecutive(cursor, ids: list[int]) -> None:
     range holds exactly the rows inserted.
     """
     table = connection.ops.quote_name(Person._meta.db_table)
-    cursor.execute(f"SELECT count(*) FROM {table} WHERE id BETWEEN ? AND ?", (ids[0], ids[-1]))
+    pk = connection.ops.quote_name(Person._meta.pk.column)
+    cursor.execute(f"SELECT count(*) FROM {table} WHERE {pk} BETWEEN ? AND ?", (ids[0], ids[-1]))
     if cursor.fetchone()[0] != len(ids):
         raise RuntimeError("The inserted persons' ids are not consecutive.")
 
