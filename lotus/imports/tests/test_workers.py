@@ -38,6 +38,33 @@ def test_import_with_workers_stores_every_row_in_file_order(tmp_path, monkeypatc
     geography_cache_clear()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("encoding", ["tcvn3", "cp1258"])
+def test_import_with_workers_reads_a_legacy_file_as_one_process_does(
+    tmp_path, monkeypatch, encoding
+):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(services, "BATCH_SIZE", 20)
+    geography_cache_clear()
+    load_small_geography()
+    names = ["Trần Thị Lan", "Nguyễn Thị Hoa", "Lê Thị Hồng Nhung", "Đỗ Thị Ánh"]
+    lines = [row(STT=str(n), **{"Họ và tên": f"{names[n % 4]} {n}"}) for n in range(1, 61)]
+    path = write_csv(tmp_path / "ds.csv", lines, encoding=encoding)
+    stored = []
+    for workers in (0, 2):
+        job = import_job_create(
+            actor=None, path=path, source=f"w{workers}", source_id_column="STT", enqueue=False
+        )
+        import_job_run(job=job, path=path, workers=workers, link=False)
+        job.refresh_from_db()
+        persons = Person.objects.filter(source=f"w{workers}").order_by("pk")
+        stored.append(([p.full_name for p in persons], job.legacy_cells, job.encoding))
+
+    assert stored[0] == stored[1]
+    assert stored[1][0][:2] == ["Nguyễn Thị Hoa 1", "Lê Thị Hồng Nhung 2"]
+    geography_cache_clear()
+
+
 def _import_with_workers(tmp_path, monkeypatch, *, rows: int, ids: list[int] | None = None):
     monkeypatch.setattr(services, "CHUNK_SIZE", 7)
     monkeypatch.setattr(services, "BATCH_SIZE", 20)
