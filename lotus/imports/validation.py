@@ -30,8 +30,10 @@ from lotus.imports.cells import cell_text, read_date, read_digits
 from lotus.imports.legacy import repair_text
 from lotus.imports.models import ColumnField
 from lotus.registry.ethnicities import ETHNIC_GROUPS
-from lotus.registry.models import Person, Sex
+from lotus.registry.models import Person
 from lotus.registry.validators import (
+    FEMALE,
+    MALE,
     BirthDate,
     clean_birth_date,
     clean_cccd,
@@ -83,8 +85,6 @@ _ETHNICITIES.update(
 )  # fmt: skip
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _CACHE_LIMIT = 100_000
-# Plain str, not the enum members: a million rows format and pickle them.
-FEMALE, MALE = Sex.FEMALE.value, Sex.MALE.value
 # Hex digits of the row hash kept (96 bits): no collision in any registry, a shorter index.
 HASH_CHARS = 24
 # What a row's hash is taken of: the fields the others are derived from (the name's parts

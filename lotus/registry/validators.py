@@ -35,8 +35,9 @@ OLD_MOBILE_PREFIXES = {
 }  # fmt: skip
 
 
-# Plain str: an import compares a million sexes, and an enum member is looked up in Python.
-_FEMALE = Sex.FEMALE.value
+# Plain str, not the enum members: an import compares, formats and pickles a million sexes,
+# and an enum member is looked up and hashed in Python.
+FEMALE, MALE = Sex.FEMALE.value, Sex.MALE.value
 # Digits 5–6 of a CCCD: the year of birth's last two.
 _YEAR_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
@@ -50,7 +51,7 @@ def _digits_only(value: str | None) -> str:
 def cccd_century_digit(sex: str, birth_year: int) -> str:
     """The 4th CCCD digit for a sex and birth year: 0/1 for 1900s, 2/3 for 2000s, …"""
     century_index = (birth_year // 100) - 19
-    return str(century_index * 2 + (1 if sex == _FEMALE else 0))
+    return str(century_index * 2 + (1 if sex == FEMALE else 0))
 
 
 def clean_cccd(value: str, *, sex: str | None = None, birth_year: int | None = None) -> str:
@@ -99,7 +100,7 @@ def clean_cccd(value: str, *, sex: str | None = None, birth_year: int | None = N
 
 def clean_cmnd(value: str) -> str:
     """Return the 9- or 12-digit former ID card number, digits only."""
-    digits = _DIGITS.sub("", value or "")
+    digits = _digits_only(value)
     if len(digits) not in (9, 12):
         raise ValidationError(_("A CMND has 9 digits."), code="length")
     return digits
