@@ -152,11 +152,13 @@ class CsvReader(SourceReader):
         for cells in reader:
             yield reader.line_num, cells
 
-    def rows(self) -> Iterator[tuple[int, list]]:
+    def _take_pending(self) -> list[tuple[int, list]]:
+        """The rows read ahead to find the header, blank lines left out; handed out once."""
         pending, self._pending = self._pending, []
-        for line_num, cells in pending:
-            if any(cells):
-                yield line_num, cells
+        return [(line_num, cells) for line_num, cells in pending if any(cells)]
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        yield from self._take_pending()
         size = self.size or 1
         for count, (line_num, cells) in enumerate(self._records, start=1):
             if count % 4096 == 0:
@@ -174,8 +176,7 @@ class CsvReader(SourceReader):
         csv's own parser, which reads on to the end of its record. The rows read ahead to
         find the header come first, as rows.
         """
-        pending = [(line_num, cells) for line_num, cells in self._pending if any(cells)]
-        self._pending = []
+        pending = self._take_pending()
         if pending:
             yield pending
         size = self.size or 1
