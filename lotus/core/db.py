@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from django.db import connection
 
@@ -17,23 +17,17 @@ MAX_ROWS_PER_INSERT = 1000
 
 
 @contextmanager
-def roomy_sqlite(*, mmap: bool = True) -> Iterator[None]:
-    """On SQLite, a 256 MB page cache (and, with `mmap`, memory-mapped reads) for one call.
+def sqlite_pragmas(**values: int) -> Iterator[None]:
+    """On SQLite, set these pragmas on the connection for one call, then put them back.
 
-    With the defaults (a 2 MB cache, every page read through a system call) a million-person
-    scan or a 450,000-row ranking spends much of its time outside SQLite's own work, and
-    each batch of a bulk insert is slower than the one before as the indexes outgrow the
-    cache. The previous values are put back afterwards. Elsewhere it does nothing.
+    Elsewhere it does nothing.
     """
     if connection.vendor != "sqlite":
         yield
         return
-    pragmas = {"cache_size": SQLITE_CACHE_SIZE}
-    if mmap:
-        pragmas["mmap_size"] = SQLITE_MMAP_SIZE
     previous = {}
     with connection.cursor() as cursor:
-        for name, value in pragmas.items():
+        for name, value in values.items():
             cursor.execute(f"PRAGMA {name}")
             row = cursor.fetchone()
             previous[name] = int(row[0]) if row else 0
@@ -44,6 +38,20 @@ def roomy_sqlite(*, mmap: bool = True) -> Iterator[None]:
         with connection.cursor() as cursor:
             for name, value in previous.items():
                 cursor.execute(f"PRAGMA {name} = {value}")
+
+
+def roomy_sqlite(*, mmap: bool = True) -> AbstractContextManager[None]:
+    """On SQLite, a 256 MB page cache (and, with `mmap`, memory-mapped reads) for one call.
+
+    With the defaults (a 2 MB cache, every page read through a system call) a million-person
+    scan or a 450,000-row ranking spends much of its time outside SQLite's own work, and
+    each batch of a bulk insert is slower than the one before as the indexes outgrow the
+    cache. The previous values are put back afterwards. Elsewhere it does nothing.
+    """
+    pragmas = {"cache_size": SQLITE_CACHE_SIZE}
+    if mmap:
+        pragmas["mmap_size"] = SQLITE_MMAP_SIZE
+    return sqlite_pragmas(**pragmas)
 
 
 def rows_per_insert(columns: int) -> int:

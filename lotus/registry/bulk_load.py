@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+from lotus.core.db import sqlite_pragmas
 from lotus.registry.models import Person
 
 
@@ -59,21 +60,6 @@ def person_indexes_set_aside() -> Iterator[None]:
     try:
         yield
     finally:
-        with _sorting_on_two_threads():
+        # On SQLite, CREATE INDEX sorts with a helper thread.
+        with sqlite_pragmas(threads=2):
             person_indexes_restore()
-
-
-@contextlib.contextmanager
-def _sorting_on_two_threads() -> Iterator[None]:
-    """On SQLite, let CREATE INDEX sort with a helper thread (PRAGMA threads)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        previous = cursor.execute("PRAGMA threads").fetchone()[0]
-        cursor.execute("PRAGMA threads = 2")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA threads = {int(previous)}")

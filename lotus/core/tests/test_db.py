@@ -3,7 +3,13 @@ import sqlite3
 import pytest
 from django.db import connection
 
-from lotus.core.db import MAX_ROWS_PER_INSERT, SQLITE_CACHE_SIZE, roomy_sqlite, rows_per_insert
+from lotus.core.db import (
+    MAX_ROWS_PER_INSERT,
+    SQLITE_CACHE_SIZE,
+    roomy_sqlite,
+    rows_per_insert,
+    sqlite_pragmas,
+)
 
 sqlite_only = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the pragmas are SQLite's own"
@@ -47,6 +53,18 @@ def test_roomy_sqlite_puts_the_cache_back_when_the_call_fails():
         raise RuntimeError("stop")
 
     assert _pragma("cache_size") == before
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_sqlite_pragmas_sets_any_pragma_for_the_call_and_puts_it_back():
+    before = _pragma("threads")
+
+    with sqlite_pragmas(threads=before + 2):
+        inside = _pragma("threads")
+
+    assert inside == before + 2
+    assert _pragma("threads") == before
 
 
 def _parameter_limit():
